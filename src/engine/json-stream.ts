@@ -1,0 +1,68 @@
+// The engine reports builds, pulls and pushes as a stream of JSON objects, one per line, and reports
+// failure *inside* that stream (`error` / `errorDetail`) with HTTP status 200 — dockerode's
+// followProgress calls that success. This reader is the one place that decides.
+import type { Readable } from 'node:stream';
+
+export interface EngineMessage {
+  stream?: string;
+  status?: string;
+  progress?: string;
+  id?: string;
+  error?: string;
+  errorDetail?: { message?: string; code?: number };
+  aux?: { ID?: string; Tag?: string; Digest?: string; Size?: number };
+}
+
+export class StreamFailure extends Error {
+  constructor(readonly engineMessage: string) {
+    super(engineMessage);
+  }
+}
+
+/**
+ * Reads every message; resolves with them all when the stream ends, rejects with StreamFailure
+ * on the first error message (after draining, so the connection is released).
+ */
+export async function readEngineStream(
+  stream: Readable,
+  onMessage: (message: EngineMessage) => void = () => {},
+): Promise<EngineMessage[]> {
+  const messages: EngineMessage[] = [];
+  let failure: string | undefined;
+  let pending = '';
+
+  const handleLine = (line: string): void => {
+    if (line.trim() === '') return;
+    let message: EngineMessage;
+    try {
+      message = JSON.parse(line) as EngineMessage;
+    } catch {
+      message = { stream: line };
+    }
+    messages.push(message);
+    const error = message.errorDetail?.message ?? message.error;
+    if (error !== undefined && failure === undefined) failure = error;
+    onMessage(message);
+  };
+
+  for await (const chunk of stream) {
+    pending += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+    let newline: number;
+    while ((newline = pending.indexOf('\n')) >= 0) {
+      handleLine(pending.slice(0, newline));
+      pending = pending.slice(newline + 1);
+    }
+  }
+  handleLine(pending);
+  if (failure !== undefined) throw new StreamFailure(failure.trim());
+  return messages;
+}
+
+/** The text of a message as a person would read it in `docker build` output. */
+export function messageText(message: EngineMessage): string | undefined {
+  if (message.stream !== undefined) return message.stream.replace(/\n+$/, '');
+  if (message.status !== undefined) {
+    return [message.id, message.status, message.progress].filter(Boolean).join(' ');
+  }
+  return undefined;
+}

@@ -1,0 +1,166 @@
+// The engine as the rest of the toolchain sees it: plain values and small interfaces.
+// Nothing outside src/engine/ knows that dockerode exists.
+import type { Readable } from 'node:stream';
+
+export interface EngineVersion {
+  apiVersion: string;
+  version: string;
+  os: string;
+  arch: string;
+}
+
+/** One line of progress from a build, pull or push, already decoded. */
+export interface ProgressEvent {
+  kind: 'build' | 'pull' | 'push';
+  /** Human-readable text of the step or status (without trailing newline). */
+  text: string;
+}
+
+export type ProgressListener = (event: ProgressEvent) => void;
+
+/** Credentials for one registry, as the engine API takes them. */
+export interface RegistryAuth {
+  serveraddress: string;
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+}
+
+export interface BuildOptions {
+  /** Tags to apply, e.g. ["rt/nodejs20:dev"]. */
+  tags?: string[];
+  buildArgs?: Record<string, string>;
+  labels?: Record<string, string>;
+  /** Path of the Dockerfile inside the context (default "Dockerfile"). */
+  dockerfile?: string;
+  /** "host" lets RUN steps reach servers on 127.0.0.1 (a local package registry). */
+  networkMode?: 'host' | 'none' | 'default';
+  platform?: string;
+  /** Ignore the build cache. */
+  noCache?: boolean;
+  /** Credentials for pulling FROM images, keyed by registry host. */
+  registryAuths?: RegistryAuth[];
+  onProgress?: ProgressListener;
+  signal?: AbortSignal;
+}
+
+export interface BuiltImage {
+  /** Content-addressed id, "sha256:…". */
+  id: string;
+  tags: string[];
+  /** Every line the build printed, for logs and failure evidence. */
+  log: string[];
+}
+
+export interface ImageInfo {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  /** As set in the image config; "" when unset (which means root). */
+  user: string;
+  env: Record<string, string>;
+  /** e.g. ["8080/tcp"] */
+  exposedPorts: string[];
+  entrypoint: string[] | null;
+  cmd: string[] | null;
+  workingDir: string;
+  labels: Record<string, string>;
+  /** Layer digests of the root filesystem, bottom first. */
+  layers: string[];
+  size: number;
+  created: string;
+  architecture: string;
+  os: string;
+}
+
+export interface ContainerSpec {
+  image: string;
+  /** What the container is for; becomes a label, e.g. "rtcheck" or "test". */
+  purpose: string;
+  name?: string;
+  env?: Record<string, string>;
+  /** "1000", "1000:0", "node"; default: the image's user. */
+  user?: string;
+  cmd?: string[];
+  entrypoint?: string[];
+  /** Host networking is the project's rule for anything it talks to. */
+  network: 'host' | 'none';
+  readOnlyRootfs?: boolean;
+  /** Mount point → tmpfs options, e.g. {"/tmp": "rw,size=64m"}. */
+  tmpfs?: Record<string, string>;
+  capDrop?: string[];
+  capAdd?: string[];
+  securityOpt?: string[];
+  /** Anonymous volumes (like the platform's emptyDir), e.g. ["/kubeless"]. Removed with the container. */
+  volumes?: string[];
+  labels?: Record<string, string>;
+  workingDir?: string;
+  /** Seconds the engine waits after SIGTERM on stop before it sends SIGKILL. */
+  stopTimeoutSeconds?: number;
+}
+
+export interface ContainerState {
+  status: string;
+  running: boolean;
+  exitCode: number;
+  oomKilled: boolean;
+  pid: number;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface ContainerLogs {
+  stdout: string;
+  stderr: string;
+}
+
+export interface Container {
+  readonly id: string;
+  /** Copies a tar archive into `path` (which must exist; for read-only containers, a volume). */
+  putArchive(tar: Readable | Buffer, path: string): Promise<void>;
+  start(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `timeoutSeconds`. */
+  stop(timeoutSeconds?: number): Promise<void>;
+  kill(signal?: string): Promise<void>;
+  /** Resolves with the exit code once the container stops. */
+  wait(options?: { signal?: AbortSignal }): Promise<number>;
+  logs(options?: { tail?: number }): Promise<ContainerLogs>;
+  inspect(): Promise<ContainerState>;
+  /** Removes the container and its anonymous volumes; no error when it is already gone. */
+  remove(): Promise<void>;
+}
+
+export interface ContainerSummary {
+  id: string;
+  labels: Record<string, string>;
+  state: string;
+}
+
+export interface PushResult {
+  reference: string;
+  /** "sha256:…" manifest digest reported by the registry. */
+  digest: string;
+  size: number | undefined;
+}
+
+export interface Engine {
+  /** What this engine is reached through, for messages ("unix:///var/run/docker.sock"). */
+  readonly endpoint: string;
+  version(): Promise<EngineVersion>;
+
+  buildImage(context: Readable, options?: BuildOptions): Promise<BuiltImage>;
+  inspectImage(reference: string): Promise<ImageInfo>;
+  imageExists(reference: string): Promise<boolean>;
+  pullImage(reference: string, options?: { auth?: RegistryAuth; onProgress?: ProgressListener }): Promise<void>;
+  tagImage(source: string, target: string): Promise<void>;
+  pushImage(reference: string, options?: { auth?: RegistryAuth; onProgress?: ProgressListener }): Promise<PushResult>;
+  removeImage(reference: string, options?: { force?: boolean }): Promise<void>;
+  /** `docker save` of one image: a tar stream of its layers and config. */
+  saveImage(reference: string): Promise<Readable>;
+
+  createContainer(spec: ContainerSpec): Promise<Container>;
+  /** Containers that carry all the given labels (running or not). */
+  listContainers(labels: Record<string, string>): Promise<ContainerSummary[]>;
+  /** Removes (forcibly, with volumes) every container that carries all the given labels. */
+  removeContainers(labels: Record<string, string>): Promise<number>;
+}
