@@ -1,7 +1,7 @@
 // The engine module against the real Docker engine (never a mock).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { packDirectory, packEntries } from '../../src/build/archive.js';
 import { type Engine, LABEL_MANAGED, LABEL_OWNER, LABEL_PURPOSE, ownerId } from '../../src/engine/index.js';
 import { BuildFailedError, ContainerError, ImageNotFoundError } from '../../src/errors.js';
@@ -17,6 +17,9 @@ describe('engine: images', () => {
 
   before(async () => {
     engine = await testEngine();
+  });
+  after(async () => {
+    await engine.removeImage(tag, { force: true });
   });
 
   test('a build from a tar context succeeds, returns the image id and applies the tag', async () => {

@@ -55,6 +55,7 @@ describe('registry: push and pull', () => {
     const pulled = await engine.inspectImage(byDigest);
     assert.equal(pulled.id, imageId);
     assert.ok(pulled.repoDigests.includes(byDigest), `repo digests: ${pulled.repoDigests.join(', ')}`);
+    await engine.removeImage(byDigest);
   });
 
   test('a push to a registry that refuses it fails with a PushFailedError carrying the registry text', async () => {
