@@ -1,0 +1,238 @@
+// Shared set-up for the rtbuild integration tests: fixture runtime bases, the CLI as a child process,
+// a package registry (npm) and a package index (pip) on 127.0.0.1, running a built function, and
+// scanning every layer of an image. (Belongs in test/support/ once the owners agree.)
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { extract } from 'tar-stream';
+import { packDirectory } from '../../src/build/archive.js';
+import type { Engine } from '../../src/engine/index.js';
+import { baseImage, uniqueTag } from './engine.js';
+import { freePort, waitForHttp } from './net.js';
+
+export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'rtbuild');
+const CLI = join(FIXTURES, '..', '..', '..', 'src', 'cli', 'rtbuild.ts');
+
+/** Builds test/fixtures/rtbuild/base-<runtime> on the stand-in image; returns its tag. */
+export async function buildFixtureBase(engine: Engine, runtime: 'nodejs' | 'python'): Promise<string> {
+  const tag = `rt-test/rtbuild-base-${runtime}:${uniqueTag()}`;
+  await engine.buildImage(await packDirectory(join(FIXTURES, `base-${runtime}`)), {
+    tags: [tag],
+    buildArgs: { BASE_IMAGE: baseImage(runtime === 'nodejs' ? 'node' : 'python') },
+  });
+  return tag;
+}
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the rtbuild CLI (asynchronously: the test process also serves the package registries). */
+export function runRtbuild(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+/** The parsed --json result of a successful run; fails with the run's stderr otherwise. */
+export function jsonResult<T>(run: CliRun): T {
+  if (run.status !== 0) throw new Error(`rtbuild exited ${run.status}:\n${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}
+
+/** A private copy of a fixture folder in a temporary directory (the caller removes `root`). */
+export async function copyFixture(name: string): Promise<{ root: string; dir: string }> {
+  const root = await mkdtemp(join(tmpdir(), 'rt-rtbuild-'));
+  const dir = join(root, name);
+  await cp(join(FIXTURES, name), dir, { recursive: true });
+  return { root, dir };
+}
+
+/** Starts the image with host networking on a free port, returns its first answer, removes it. */
+export async function askFunction(engine: Engine, image: string, path = '/'): Promise<{ status: number; body: string }> {
+  const port = await freePort();
+  const container = await engine.createContainer({
+    image,
+    purpose: 'test',
+    network: 'host',
+    env: { FUNC_PORT: String(port) },
+    readOnlyRootfs: true,
+    tmpfs: { '/tmp': 'rw,size=16m' },
+    capDrop: ['ALL'],
+    securityOpt: ['no-new-privileges'],
+  });
+  try {
+    await container.start();
+    try {
+      return await waitForHttp(`http://127.0.0.1:${port}${path}`, 20_000);
+    } catch (error) {
+      const logs = await container.logs({ tail: 20 });
+      throw new Error(`${(error as Error).message}\ncontainer logs:\n${logs.stdout}${logs.stderr}`);
+    }
+  } finally {
+    await container.remove();
+  }
+}
+
+/** Names of the entries of `docker save IMAGE` (layers, config, manifest) whose bytes contain `needle`. */
+export async function savedEntriesContaining(engine: Engine, image: string, needle: string): Promise<{ scanned: number; hits: string[] }> {
+  const wanted = Buffer.from(needle);
+  const hits: string[] = [];
+  let scanned = 0;
+  const ex = extract();
+  ex.on('entry', (header, stream, next) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
+    stream.on('end', () => {
+      scanned++;
+      if (Buffer.concat(chunks).includes(wanted)) hits.push(header.name);
+      next();
+    });
+  });
+  const finished = new Promise<void>((resolve, reject) => {
+    ex.on('finish', () => resolve());
+    ex.on('error', reject);
+  });
+  (await engine.saveImage(image)).pipe(ex);
+  await finished;
+  return { scanned, hits };
+}
+
+interface Served {
+  url: string;
+  /** Request lines seen, e.g. "GET /rt-fixture-greeter 200". */
+  requests: string[];
+  stop(): Promise<void>;
+}
+
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void): Promise<Served> {
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    res.on('finish', () => requests.push(`${req.method} ${req.url} ${res.statusCode}`));
+    Promise.resolve(handler(req, res)).catch((error: unknown) => {
+      res.statusCode = 500;
+      res.end(String(error));
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    requests,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function run(command: string, args: string[], cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { cwd }, (error, stdout, stderr) => (error ? reject(new Error(`${command} ${args.join(' ')}: ${stderr}`)) : resolve(stdout)));
+  });
+}
+
+/**
+ * A real npm registry, as far as npm install/ci need one: packuments and tarballs of the packages
+ * in test/fixtures/rtbuild/*-pkg, packed with `npm pack`. With `token`, every request must carry it.
+ */
+export async function startNpmRegistry(options: { token?: string } = {}): Promise<Served> {
+  const dir = await mkdtemp(join(tmpdir(), 'rt-npm-registry-'));
+  const packages = new Map<string, { version: string; file: string; tarball: Buffer }>();
+  for (const pkgDir of (await readdir(FIXTURES)).filter((name) => name.endsWith('-pkg'))) {
+    const manifest = JSON.parse(await readFile(join(FIXTURES, pkgDir, 'package.json'), 'utf8')) as { name: string; version: string };
+    const file = (await run('npm', ['pack', '--silent', '--pack-destination', dir], join(FIXTURES, pkgDir))).trim().split('\n').pop() as string;
+    packages.set(manifest.name, { version: manifest.version, file, tarball: await readFile(join(dir, file)) });
+  }
+  let base = '';
+  const served = await serve((req, res) => {
+    if (options.token !== undefined && req.headers.authorization !== `Bearer ${options.token}`) {
+      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
+      res.end('{"error":"authentication required"}');
+      return;
+    }
+    const path = decodeURIComponent(new URL(req.url ?? '/', base).pathname).slice(1);
+    const [name, dash, file] = path.split('/');
+    const pkg = packages.get(name ?? '');
+    if (pkg && dash === undefined) {
+      const version = {
+        name,
+        version: pkg.version,
+        dist: {
+          tarball: `${base}${name}/-/${pkg.file}`,
+          shasum: createHash('sha1').update(pkg.tarball).digest('hex'),
+          integrity: `sha512-${createHash('sha512').update(pkg.tarball).digest('base64')}`,
+        },
+      };
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ name, 'dist-tags': { latest: pkg.version }, versions: { [pkg.version]: version } }));
+    } else if (pkg && dash === '-' && file === pkg.file) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(pkg.tarball);
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end('{"error":"not found"}');
+    }
+  });
+  base = served.url;
+  return {
+    ...served,
+    stop: async () => {
+      await served.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A PEP 503 simple index of the wheels in test/fixtures/rtbuild/wheels; with credentials, basic auth. */
+export async function startPipIndex(options: { credentials?: { username: string; password: string } } = {}): Promise<Served> {
+  const wheelDir = join(FIXTURES, 'wheels');
+  const wheels = await readdir(wheelDir);
+  const expected = options.credentials ? `Basic ${Buffer.from(`${options.credentials.username}:${options.credentials.password}`).toString('base64')}` : undefined;
+  return serve(async (req, res) => {
+    if (expected !== undefined && req.headers.authorization !== expected) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="rt-test"' });
+      res.end();
+      return;
+    }
+    const url = req.url ?? '/';
+    const project = /^\/simple\/([^/]+)\/?$/.exec(url)?.[1];
+    if (project) {
+      const links = wheels.filter((w) => w.split('-')[0]?.toLowerCase() === project.toLowerCase().replace(/-/g, '_'));
+      res.writeHead(links.length ? 200 : 404, { 'content-type': 'text/html' });
+      res.end(`<!DOCTYPE html><html><body>${links.map((w) => `<a href="/files/${w}">${w}</a>`).join('\n')}</body></html>`);
+    } else if (url.startsWith('/files/') && wheels.includes(url.slice('/files/'.length))) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(await readFile(join(wheelDir, url.slice('/files/'.length))));
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+}
+
+/** Runs `sh -c script` in the image as its own user and returns stdout (fails on a non-zero exit). */
+export async function shellInImage(engine: Engine, image: string, script: string): Promise<string> {
+  const container = await engine.createContainer({ image, purpose: 'test', network: 'none', entrypoint: ['/bin/sh', '-c'], cmd: [script] });
+  try {
+    await container.start();
+    const code = await container.wait();
+    const logs = await container.logs();
+    if (code !== 0) throw new Error(`"${script}" exited ${code}: ${logs.stderr}`);
+    return logs.stdout;
+  } finally {
+    await container.remove();
+  }
+}

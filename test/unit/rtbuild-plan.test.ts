@@ -1,0 +1,226 @@
+// What rtbuild generates before any engine work: the Dockerfile, the build context, the checks on
+// sources and base image, and the redaction of credentials.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type BaseFacts, baseFactsFromImage, failedStepOutput, packContext, planFunctionImage } from '../../src/build/builder.js';
+import { generateDockerfile } from '../../src/build/dockerfile.js';
+import { requirementLines } from '../../src/build/function-source.js';
+import { createRedactor, secretValues } from '../../src/build/secrets.js';
+import { loadBuildConfig } from '../../src/config/rtbuild.js';
+import type { ImageInfo } from '../../src/engine/index.js';
+import { InvalidInputError, UnsafePathError } from '../../src/errors.js';
+import { readAll } from '../support/streams.js';
+
+const nodeBase: BaseFacts = {
+  name: 'rt/nodejs20:dev',
+  id: 'sha256:base',
+  digest: 'sha256:base',
+  runtime: 'nodejs20',
+  user: '1000',
+  installDir: '/kubeless',
+  moduleName: 'handler',
+  layers: [],
+  size: undefined,
+};
+
+/** The final stage of a generated Dockerfile. */
+function finalStage(dockerfile: string): string {
+  return dockerfile.slice(dockerfile.lastIndexOf('FROM '));
+}
+
+describe('the generated Dockerfile', () => {
+  test('Node with a lock file and credentials: install in the deps stage, copy only node_modules (FIN-SECRETS, FIN-LAYERS)', () => {
+    const dockerfile = generateDockerfile({
+      family: 'nodejs',
+      installDir: '/kubeless',
+      dependencies: { lockfile: 'package-lock.json', credentialFile: 'npmrc', args: ['npm_config_registry'] },
+      baseUser: '1000',
+    });
+    const lines = dockerfile.split('\n');
+    const order = ['ARG base_image', 'FROM ${base_image} AS deps', 'USER 0', 'ARG npm_config_registry', 'WORKDIR /kubeless', 'COPY rtbuild/deps/ /kubeless/', 'COPY rtbuild/secrets/ /rtbuild-secrets/'];
+    assert.deepEqual(lines.filter((line) => order.includes(line)), order);
+    assert.match(dockerfile, /^RUN npm ci --omit=dev .*--userconfig \/rtbuild-secrets\/npmrc; status=\$\?; rm -rf \/rtbuild-secrets /m);
+    assert.equal(
+      finalStage(dockerfile),
+      'FROM ${base_image}\nCOPY --from=deps --chown=0:0 /kubeless/node_modules /kubeless/node_modules\nCOPY --chown=0:0 function/ /\nUSER 1000\n',
+    );
+  });
+
+  test('Node without a lock file uses npm install; Python installs into $KUBELESS_INSTALL_VOLUME/lib', () => {
+    assert.match(generateDockerfile({ family: 'nodejs', installDir: '/kubeless', dependencies: { lockfile: undefined, credentialFile: undefined, args: [] }, baseUser: '1000' }), /^RUN npm install --omit=dev --no-audit --no-fund --no-update-notifier;/m);
+    const python = generateDockerfile({ family: 'python', installDir: '/fn', dependencies: { lockfile: undefined, credentialFile: 'pip.conf', args: ['PIP_INDEX_URL'] }, baseUser: '1000:0' });
+    assert.match(python, /^RUN PIP_CONFIG_FILE=\/rtbuild-secrets\/pip\.conf python3 -m pip install --no-cache-dir .*--target \/fn\/lib -r \/fn\/requirements\.txt;/m);
+    assert.match(finalStage(python), /^COPY --from=deps --chown=0:0 \/fn\/lib \/fn\/lib$/m);
+    assert.match(finalStage(python), /USER 1000:0\n$/);
+  });
+
+  test('no dependencies: one stage, sources only', () => {
+    const dockerfile = generateDockerfile({ family: 'nodejs', installDir: '/kubeless', dependencies: undefined, baseUser: undefined });
+    assert.doesNotMatch(dockerfile, /AS deps|RUN|^USER/m);
+  });
+});
+
+describe('the build context', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rt-rtbuild-plan-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function functionFolder(name: string, files: Record<string, string>): Promise<string> {
+    const root = join(dir, name);
+    for (const [path, content] of Object.entries(files)) {
+      await mkdir(join(root, path, '..'), { recursive: true });
+      await writeFile(join(root, path), content);
+    }
+    return root;
+  }
+
+  const config = (source: string, extra: Record<string, string> = {}) => loadBuildConfig({ source, baseImage: 'rt/nodejs20:dev', ...extra }, { SOURCE_DATE_EPOCH: '1700000000' }, dir);
+
+  test('sources leave out credentials, .git, .env, local environments and build-only files; the npmrc goes only to the deps stage', async () => {
+    const source = await functionFolder('full', {
+      'handler.js': 'module.exports = { main: () => 1 };',
+      'package.json': '{"dependencies": {"x": "1.0.0"}}',
+      'package-lock.json': '{"lockfileVersion": 3}',
+      'lib/util.js': '',
+      '.git/HEAD': 'ref',
+      '.env': 'A=1',
+      '.env.local': 'A=1',
+      '.npmrc': 'x',
+      'sub/pip.conf': 'x',
+      '.pypirc': 'x',
+      'node_modules/x/index.js': '',
+      'sub/node_modules/y/index.js': '',
+      '.venv/bin/x': '',
+      'venv/bin/x': '',
+      '__pycache__/h.pyc': '',
+      'rtbuild.json': '{"baseImage": "rt/nodejs20:dev"}',
+      '.dockerignore': 'docs\n',
+      'docs/a.md': '',
+      'creds.npmrc': '//r.example/:_authToken=abcd1234secret\n',
+    });
+    const plan = await planFunctionImage(await config(source, { npmrc: join(source, 'creds.npmrc') }), nodeBase);
+    const paths = plan.context.map((entry) => entry.path).sort();
+    assert.deepEqual(paths, [
+      'Dockerfile',
+      'function',
+      'function/kubeless',
+      'function/kubeless/creds.npmrc',
+      'function/kubeless/handler.js',
+      'function/kubeless/lib',
+      'function/kubeless/lib/util.js',
+      'function/kubeless/package-lock.json',
+      'function/kubeless/package.json',
+      'function/kubeless/sub',
+      'rtbuild',
+      'rtbuild/deps',
+      'rtbuild/deps/package-lock.json',
+      'rtbuild/deps/package.json',
+      'rtbuild/secrets',
+      'rtbuild/secrets/npmrc',
+    ]);
+    assert.equal(plan.redact('GET with abcd1234secret'), 'GET with ***');
+    assert.deepEqual(Object.keys(plan.buildArgs), ['base_image']);
+    assert.equal(plan.labels['org.opencontainers.image.created'], '2023-11-14T22:13:20Z');
+  });
+
+  test('without --npmrc, the .npmrc of the source folder serves the install step, and only it', async () => {
+    const source = await functionFolder('folder-npmrc', {
+      'handler.js': '',
+      'package.json': '{"dependencies": {"x": "1.0.0"}}',
+      '.npmrc': '//r.example/:_authToken=folder-token-1\n',
+    });
+    const plan = await planFunctionImage(await config(source), nodeBase);
+    assert.equal(plan.credentialPath, join(source, '.npmrc'));
+    const secret = plan.context.filter((entry) => entry.content?.toString().includes('folder-token-1'));
+    assert.deepEqual(secret.map((entry) => entry.path), ['rtbuild/secrets/npmrc']);
+  });
+
+  test('the same sources give the same context bytes, whatever their mtimes and modes', async () => {
+    const files = { 'handler.js': 'module.exports = { main: () => 1 };', 'b/c.txt': 'c', 'requirements.txt': '' };
+    const first = await functionFolder('same-1', files);
+    const second = await functionFolder('same-2', files);
+    await writeFile(join(second, 'b', 'c.txt'), 'c', { mode: 0o600 });
+    const hash = async (source: string): Promise<string> =>
+      createHash('sha256').update(await readAll(packContext(await planFunctionImage(await config(source), nodeBase)))).digest('hex');
+    assert.equal(await hash(first), await hash(second));
+    await writeFile(join(second, 'b', 'c.txt'), 'changed');
+    assert.notEqual(await hash(first), await hash(second));
+  });
+
+  test('refused before any engine work: no handler, broken manifests, symlinks out of the folder', async () => {
+    const refuses = async (files: Record<string, string>, error: new (...args: never[]) => Error, message: RegExp): Promise<void> => {
+      const source = await functionFolder(`bad-${Math.random().toString(36).slice(2)}`, files);
+      await assert.rejects(planFunctionImage(await config(source), nodeBase), (e: unknown) => e instanceof error && message.test(e.message));
+    };
+    await refuses({ 'index.js': '' }, InvalidInputError, /no handler in .*expected one of handler\.js, handler\.mjs, handler\.cjs/);
+    await refuses({ '.dockerignore': 'handler.js', 'handler.js': '' }, InvalidInputError, /no handler/);
+    await refuses({ 'handler.js': '', 'package.json': '[1' }, InvalidInputError, /package\.json is not valid JSON/);
+    await refuses({ 'handler.js': '', 'package.json': '{"dependencies": ["x"]}' }, InvalidInputError, /"dependencies" is not an object/);
+    await refuses({ 'handler.js': '', 'package.json': '{"dependencies": {"x": "1"}}', 'package-lock.json': '{}' }, InvalidInputError, /no lockfileVersion/);
+    const linked = await functionFolder('linked', { 'handler.js': '' });
+    await symlink('/etc/passwd', join(linked, 'passwd'));
+    await assert.rejects(planFunctionImage(await config(linked), nodeBase), UnsafePathError);
+  });
+});
+
+describe('base image, requirements and secrets', () => {
+  const image = (user: string, env: Record<string, string>): ImageInfo => ({
+    id: 'sha256:id',
+    repoTags: [],
+    repoDigests: ['rt/nodejs20@sha256:abc'],
+    user,
+    env,
+    exposedPorts: [],
+    entrypoint: null,
+    cmd: null,
+    workingDir: '',
+    labels: {},
+    layers: ['sha256:l1'],
+    size: 1,
+    created: '',
+    architecture: 'amd64',
+    os: 'linux',
+  });
+
+  test('the base image must declare FUNC_RUNTIME and run as a numeric non-root user (FIN-BASE)', () => {
+    const facts = baseFactsFromImage('rt/nodejs20:dev', image('1000', { FUNC_RUNTIME: 'nodejs20', KUBELESS_INSTALL_VOLUME: '/kubeless/' }), undefined);
+    assert.equal(facts.digest, 'sha256:abc');
+    assert.equal(facts.installDir, '/kubeless');
+    assert.throws(() => baseFactsFromImage('x', image('1000', {}), undefined), /does not declare FUNC_RUNTIME/);
+    assert.throws(() => baseFactsFromImage('x', image('1000', { FUNC_RUNTIME: 'nodejs20' }), 'python312'), /does not match the base image/);
+    for (const user of ['', '0', 'node', '0:0']) {
+      assert.throws(() => baseFactsFromImage('x', image(user, { FUNC_RUNTIME: 'nodejs20' }), undefined), /not as a numeric non-root user/, user);
+    }
+  });
+
+  test('requirements.txt: requirements and index options pass; includes and junk are refused', () => {
+    const text = '# deps\nrequests==2.31.0\nflask[async] >= 2, < 4 ; python_version >= "3.8"\n--extra-index-url https://x.example/simple\nattrs\\\n  ==23.1\npkg @ https://x.example/pkg.whl\n';
+    assert.deepEqual(requirementLines('r', text), ['requests==2.31.0', 'flask[async] >= 2, < 4 ; python_version >= "3.8"', 'attrs   ==23.1', 'pkg @ https://x.example/pkg.whl']);
+    assert.throws(() => requirementLines('r', '-r other.txt\n'), /r:1: "-r other\.txt" is not a requirement/);
+    assert.throws(() => requirementLines('r', 'ok\n-e .\n'), /r:2:/);
+    assert.throws(() => requirementLines('r', '--index-url https://u:secret@pypi.example/simple\n'), /r:1 has a password in a URL/);
+  });
+
+  test('secret values of credential files are found and redacted, also passwords inside URLs', () => {
+    const npmrc = '; comment _authToken=no\n//r.example/:_authToken=tok-123456\n//r.example/:_auth=' + Buffer.from('user:pass-7890').toString('base64') + '\nregistry=https://r.example/\n';
+    const secrets = secretValues(npmrc);
+    assert.ok(secrets.includes('tok-123456') && secrets.includes('pass-7890'), secrets.join(','));
+    const redact = createRedactor(secrets);
+    assert.equal(redact('auth tok-123456 and pass-7890'), 'auth *** and ***');
+    assert.equal(redact('GET http://me:hunter22@127.0.0.1:9/simple/'), 'GET http://me:***@127.0.0.1:9/simple/');
+    assert.deepEqual(secretValues('[global]\nindex-url = https://u:pw-secret@pypi.example/simple\n'), ['pw-secret']);
+  });
+
+  test('a failed step shows only its own output', () => {
+    const log = 'Step 6/9 : RUN x\n ---> Running in abc123\n\u001b[91mnpm error code E404\n\u001b[0m\nRemoving intermediate container abc123';
+    assert.equal(failedStepOutput(log), 'npm error code E404');
+  });
+});
