@@ -9,7 +9,7 @@ BASES := $(STATE)/bases.env
 # Loads NODE_BASE_IMAGE / PYTHON_BASE_IMAGE decided by scripts/base-images.sh.
 WITH_BASES := set -a && . ./$(BASES) && set +a &&
 
-.PHONY: help deps engine registry bases build typecheck lint test test-unit test-integration demo clean
+.PHONY: help deps engine registry bases base-images build typecheck lint test test-unit test-runtimes test-integration bench demo smoke publish clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -29,6 +29,9 @@ bases: engine ## make sure the upstream base images (or offline stand-ins) are i
 	bash scripts/base-images.sh > $(BASES).tmp && mv $(BASES).tmp $(BASES)
 	@cat $(BASES)
 
+base-images: bases ## build the runtime base images rt/nodejs20:dev and rt/python312:dev
+	$(WITH_BASES) bash scripts/build-base-images.sh
+
 build: deps ## compile the toolchain to dist/
 	npm run --silent build
 
@@ -41,15 +44,36 @@ lint: deps ## eslint, type-aware
 test-unit: deps ## unit tests (no engine)
 	npm run --silent test:unit
 
-test-integration: deps engine registry bases ## integration tests against the real engine and registry
+base-images/nodejs20/node_modules/.package-lock.json: base-images/nodejs20/package.json base-images/nodejs20/package-lock.json
+	cd base-images/nodejs20 && npm ci --no-audit --no-fund
+
+test-runtimes: base-images/nodejs20/node_modules/.package-lock.json ## the runtimes' own in-process test suites (no engine)
+	cd base-images/nodejs20 && npm run --silent typecheck && npm test
+	bash base-images/python312/scripts/test.sh
+
+test-integration: deps engine registry bases base-images ## integration tests against the real engine and registry
 	$(WITH_BASES) npx tsx test/support/leftovers.ts --reap
 	$(WITH_BASES) npm run --silent test:integration
 	$(WITH_BASES) npx tsx test/support/leftovers.ts --check
 
-test: typecheck lint test-unit test-integration ## everything CI runs: type-check, lint, unit and integration tests
+test: typecheck lint test-unit test-runtimes test-integration ## everything CI runs: type-check, lint, unit, runtime and integration tests
 
-demo: build engine bases ## the main job: run a smoke container on the engine and ask it over 127.0.0.1
+bench: deps engine bases base-images ## benchmarks: each prints a JSON summary with ratios against a baseline run alongside
+	cd base-images/nodejs20 && npm run --silent bench
+	bash base-images/python312/scripts/bench.sh
+	$(WITH_BASES) npx tsx bench/cold-start.ts
+
+demo: build base-images ## the main job: build sample Function images with rtbuild and check them with rtcheck
+	bash scripts/demo.sh
+
+smoke: build engine bases ## check that the engine can run function containers (host network, read-only root)
 	$(WITH_BASES) node dist/src/cli/smoke.js
+
+VERSION ?= $(shell node -p "require('./package.json').version")
+publish: build base-images ## build, rtcheck and push both base images: make publish REGISTRY=host:port/path [VERSION=x.y.z]
+	@test -n "$(REGISTRY)" || { echo "usage: make publish REGISTRY=registry.example/runtimes [VERSION=x.y.z]" >&2; exit 2; }
+	$(WITH_BASES) node dist/src/cli/rtbuild.js base nodejs20 --tag $(REGISTRY)/nodejs20:$(VERSION) --push
+	$(WITH_BASES) node dist/src/cli/rtbuild.js base python312 --tag $(REGISTRY)/python312:$(VERSION) --push
 
 clean: ## remove build output (engine images and the registry's data stay)
 	rm -rf dist $(STATE)

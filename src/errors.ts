@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'REGISTRY_AUTH'
   | 'INVALID_INPUT'
   | 'UNSAFE_PATH'
-  | 'DEADLINE_EXCEEDED';
+  | 'DEADLINE_EXCEEDED'
+  | 'CONTRACT_FAILED';
 
 /** What kind of failure it is, which decides the exit code of a CLI. */
 export type FailureKind =
@@ -118,6 +119,13 @@ export class UnsafePathError extends RtError {
 export class DeadlineExceededError extends RtError {
   constructor(what: string, seconds: number, options: RtErrorOptions = {}) {
     super('DEADLINE_EXCEEDED', 'tool', `${what} did not finish within ${seconds} s`, options);
+  }
+}
+
+/** An image that rtcheck found not to keep the runtime contract. */
+export class ContractFailedError extends RtError {
+  constructor(message: string, options: RtErrorOptions = {}) {
+    super('CONTRACT_FAILED', 'subject', message, options);
   }
 }
 

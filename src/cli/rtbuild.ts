@@ -4,6 +4,7 @@
 // Progress goes to stderr; --json prints one result object on stdout; --dry-run prints the
 // Dockerfile and the build context listing without touching the engine.
 import { Command } from 'commander';
+import { buildBaseImage, parseBaseRequest } from '../build/base-image.js';
 import { assumedBase, buildFunctionImage, contextListing, planFunctionImage } from '../build/builder.js';
 import { type BuildFlags, ENV, loadBuildConfig } from '../config/rtbuild.js';
 import { connectEngine, onInterrupt, removeOwnContainers } from '../engine/index.js';
@@ -45,6 +46,8 @@ async function main(): Promise<number> {
     .option('-v, --verbose', 'show stack traces of errors')
     .showHelpAfterError()
     .exitOverride()
+    // Options after `base` belong to it (both commands have --tag).
+    .enablePositionalOptions()
     .action(async (options: CliOptions) => {
       const config = await loadBuildConfig({ ...options, noCache: options.cache === false }, process.env, process.cwd());
       if (config.dryRun) {
@@ -61,6 +64,37 @@ async function main(): Promise<number> {
       const uninstall = onInterrupt(() => removeOwnContainers(engine));
       try {
         const result = await buildFunctionImage(engine, config, log);
+        if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      } finally {
+        uninstall();
+      }
+    });
+  program
+    .command('base')
+    .argument('[runtime]', 'nodejs20 or python312: a base image of this project (base-images/<runtime>)')
+    .description(
+      'Build a runtime base image, check it with the rtcheck suite, and publish it only if it keeps the contract.\n' +
+        'Pushes the version tag and a tag with the git revision. Exit 1 when the build fails or a MUST clause fails (nothing is pushed).',
+    )
+    .requiredOption('-t, --tag <ref>', 'REGISTRY/NAME:VERSION, e.g. 127.0.0.1:5000/runtimes/nodejs20:1.0.0')
+    .option('--context <dir>', 'build your own runtime image folder (a Dockerfile with ARG BASE_IMAGE) instead')
+    .option('-b, --base-image <ref>', 'upstream image for the BASE_IMAGE build argument (default: NODE_BASE_IMAGE / PYTHON_BASE_IMAGE, else the Dockerfile default)')
+    .option('--push', 'push the tags once the image passes the contract')
+    .option('--strict', 'SHOULD clauses must pass too')
+    .option('--json', 'print one JSON result object on stdout')
+    .option('-v, --verbose', 'show stack traces of errors')
+    .action(async (runtime: string | undefined, options: { tag: string; context?: string; baseImage?: string; push?: boolean; strict?: boolean; json?: boolean }) => {
+      const request = parseBaseRequest(runtime, {
+        tag: options.tag,
+        context: options.context,
+        upstream: options.baseImage,
+        push: options.push ?? false,
+        strict: options.strict ?? false,
+      });
+      const engine = await connectEngine();
+      const uninstall = onInterrupt(() => removeOwnContainers(engine));
+      try {
+        const result = await buildBaseImage(engine, request, log);
         if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       } finally {
         uninstall();

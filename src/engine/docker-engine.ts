@@ -242,8 +242,10 @@ export class DockerEngine implements Engine {
       ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
       ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
       ...(spec.stopTimeoutSeconds !== undefined ? { StopTimeout: spec.stopTimeoutSeconds } : {}),
-      Volumes: Object.fromEntries((spec.volumes ?? []).map((path) => [path, {}])),
       HostConfig: {
+        // Empty anonymous volumes, like the platform's emptyDir: NoCopy keeps the image's own files at
+        // that path (a final function image's sources) from being copied into the volume.
+        Mounts: (spec.volumes ?? []).map(emptyVolume),
         NetworkMode: spec.network,
         ReadonlyRootfs: spec.readOnlyRootfs ?? false,
         Tmpfs: spec.tmpfs ?? {},
@@ -379,6 +381,12 @@ function emit(listener: ProgressListener | undefined, kind: ProgressEvent['kind'
 function emitMessage(listener: ProgressListener | undefined, kind: ProgressEvent['kind'], message: EngineMessage): void {
   const text = messageText(message);
   if (text !== undefined) emit(listener, kind, text);
+}
+
+/** An anonymous volume at `target` that starts empty. An empty Source means anonymous. */
+function emptyVolume(target: string): Docker.MountSettings {
+  // @types/dockerode marks optional API fields (Labels, DriverConfig) as required.
+  return { Type: 'volume', Source: '', Target: target, VolumeOptions: { NoCopy: true } } as unknown as Docker.MountSettings;
 }
 
 function envToRecord(env: string[]): Record<string, string> {

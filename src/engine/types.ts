@@ -91,7 +91,10 @@ export interface ContainerSpec {
   capDrop?: string[];
   capAdd?: string[];
   securityOpt?: string[];
-  /** Anonymous volumes (like the platform's emptyDir), e.g. ["/kubeless"]. Removed with the container. */
+  /**
+   * Empty anonymous volumes, like the platform's emptyDir, e.g. ["/kubeless"]: whatever the image has at
+   * that path is hidden, not copied in. Removed with the container.
+   */
   volumes?: string[];
   labels?: Record<string, string>;
   workingDir?: string;

@@ -166,6 +166,26 @@ describe('engine: containers', () => {
     }
   });
 
+  test('a volume starts empty like the platform\'s emptyDir: the image\'s own files there are hidden', async () => {
+    const image = `rt-test/engine-volume:${uniqueTag()}`;
+    await engine.buildImage(await packDirectory(join(fixtures, 'build-ok')), { tags: [image], buildArgs: { BASE_IMAGE: baseImage('node') } });
+    const container = await engine.createContainer({
+      image,
+      purpose: 'test',
+      network: 'none',
+      volumes: ['/opt/fixture'],
+      cmd: ['node', '-e', "console.log(JSON.stringify(require('fs').readdirSync('/opt/fixture')))"],
+    });
+    try {
+      await container.start();
+      assert.equal(await container.wait(), 0);
+      assert.equal((await container.logs()).stdout.trim(), '[]');
+    } finally {
+      await container.remove();
+      await engine.removeImage(image, { force: true });
+    }
+  });
+
   test('a container from a missing image is an ImageNotFoundError', async () => {
     await assert.rejects(
       engine.createContainer({ image: 'rt-test/does-not-exist:never', purpose: 'test', network: 'none' }),

@@ -1,17 +1,7 @@
 // Ports and HTTP polling on 127.0.0.1 only, against deadlines (never fixed sleeps).
-import { createServer } from 'node:net';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+// The same helper the product uses, so tests and rtcheck pick ports alike.
+export { freeLoopbackPort as freePort } from '../../conformance/ports.js';
 
 export interface PollOptions {
   timeoutMs: number;

@@ -1,7 +1,7 @@
 // Shared set-up for the rtbuild integration tests: fixture runtime bases, the CLI as a child process,
 // a package registry (npm) and a package index (pip) on 127.0.0.1, running a built function, and
 // scanning every layer of an image. (Belongs in test/support/ once the owners agree.)
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
@@ -11,10 +11,10 @@ import { extract } from 'tar-stream';
 import { packDirectory } from '../../src/build/archive.js';
 import type { Engine } from '../../src/engine/index.js';
 import { baseImage, uniqueTag } from './engine.js';
+import { type CliRun, runCliToEnd } from './cli.js';
 import { freePort, waitForHttp } from './net.js';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'rtbuild');
-const CLI = join(FIXTURES, '..', '..', '..', 'src', 'cli', 'rtbuild.ts');
 
 /** Builds test/fixtures/rtbuild/base-<runtime> on the stand-in image; returns its tag. */
 export async function buildFixtureBase(engine: Engine, runtime: 'nodejs' | 'python'): Promise<string> {
@@ -26,27 +26,11 @@ export async function buildFixtureBase(engine: Engine, runtime: 'nodejs' | 'pyth
   return tag;
 }
 
-export interface CliRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type { CliRun } from './cli.js';
 
 /** Runs the rtbuild CLI (asynchronously: the test process also serves the package registries). */
 export function runRtbuild(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+  return runCliToEnd('rtbuild', args, { env });
 }
 
 /** The parsed --json result of a successful run; fails with the run's stderr otherwise. */

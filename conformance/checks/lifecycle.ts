@@ -1,0 +1,64 @@
+// Section 9, lifecycle: SIGTERM with a request in flight lets it finish, then the process exits 0.
+import { type Check, failure, logsWhen } from '../check.js';
+import { randomBytes } from 'node:crypto';
+import { type Exchange, parseJson } from '../exchange.js';
+import { fail, pass } from '../result.js';
+
+export const lifecycleChecks: Check[] = [
+  {
+    clause: 'LC-TERM',
+    placement: 'own',
+    run: async (ctx) => {
+      const timeout = 5;
+      const subject = await ctx.launch('sigterm', { env: { FUNC_TIMEOUT: String(timeout) } });
+      const ready = await ctx.waitReady(subject);
+      if (!ready.ready) return failure(ready.reason, undefined, subject);
+      const hint = 'on SIGTERM stop accepting, let in-flight invocations finish, flush spans, exit 0 (and run as PID 1 or under an init that forwards signals)';
+      const { traceId, spanId } = { traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') };
+      const inFlight = subject.call({ path: '/sleep?ms=1500', headers: { traceparent: `00-${traceId}-${spanId}-01` }, timeoutMs: (timeout + 3) * 1000 });
+      // Signal only once the invocation is surely running.
+      const deadline = Date.now() + 3000;
+      for (;;) {
+        const count = parseJson(await subject.call({ path: '/__rtcheck/inflight' }));
+        if (typeof count === 'number' && count > 0) break;
+        if (Date.now() > deadline) return failure('the slow invocation never started', await inFlight, subject);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const signalled = Date.now();
+      await subject.container.kill('SIGTERM');
+      // A new request after SIGTERM must not be served (refused, or answered with an error status).
+      let servedAfterTerm: Exchange | undefined;
+      let refused = false;
+      while (!refused && !servedAfterTerm && Date.now() - signalled < 1000) {
+        const late = await subject.call({ path: '/value/string', timeoutMs: 500 });
+        if (late.status === undefined || late.status >= 500) refused = true;
+        else if (Date.now() - signalled > 500) servedAfterTerm = late;
+        else await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const exit = await subject.container
+        .wait({ signal: AbortSignal.timeout((timeout + 3) * 1000) })
+        .then((code) => ({ code, ms: Date.now() - signalled }))
+        .catch(() => undefined);
+      const answer = await inFlight;
+      if (answer.status !== 200 || answer.text !== 'slept') return failure('the invocation in flight at SIGTERM did not complete with 200', answer, subject, hint);
+      if (!exit) return fail(`still running ${timeout + 3} s after SIGTERM`, { logTail: await subject.logTail() }, hint);
+      if (exit.code !== 0) return fail(`exited with ${exit.code} after SIGTERM`, { logTail: await subject.logTail() }, hint);
+      if (servedAfterTerm) return failure('still serving new requests 500 ms after SIGTERM', servedAfterTerm, subject, hint);
+      const flushed = ctx.peers.spans().some((span) => span.traceId === traceId) || (await ctx.peers.collector.waitFor(() => ctx.peers.spans().some((span) => span.traceId === traceId), 500)) !== undefined;
+      if (!flushed) return fail('the span of the invocation in flight at SIGTERM was not exported before exit', { logTail: await subject.logTail() }, hint);
+      return pass(`stopped accepting, completed the in-flight invocation, flushed its span, exited 0 ${exit.ms} ms after SIGTERM`);
+    },
+  },
+  {
+    clause: 'LC-LOG',
+    placement: 'main',
+    run: async (ctx) => {
+      const path = `${ctx.subject.spec.volume}/${ctx.runtime.moduleFile}`;
+      const startLine = (logs: { stdout: string; stderr: string }): string | undefined =>
+        `${logs.stdout}\n${logs.stderr}`.split('\n').find((l) => l.includes(path) && l.includes(ctx.runtime.id) && /\d+(\.\d+)?\s*m?s\b/.test(l));
+      const line = startLine(await logsWhen(ctx.subject, (logs) => startLine(logs) !== undefined));
+      if (!line) return fail(`no start-up line naming the runtime (${ctx.runtime.id}), the handler path (${path}) and the load time`, { logTail: await ctx.subject.logTail() }, 'print one line at start: runtime, version, handler path, load time');
+      return pass(`start-up line: ${line.trim()}`);
+    },
+  },
+];

@@ -1,0 +1,129 @@
+// Section 7, responses: returned values, custom status and headers, errors, timeouts, crash safety.
+import { type Case, type Check, failure, logsWhen, runCases, statusIs } from '../check.js';
+import { randomBytes } from 'node:crypto';
+import { type Exchange, mediaType, parseJson } from '../exchange.js';
+import type { Subject } from '../subject.js';
+import { fail, pass } from '../result.js';
+
+/** function_failures_total from /metrics (summed over labels), or undefined without metrics. */
+async function failures(subject: Subject): Promise<number | undefined> {
+  const answer = await subject.call({ path: '/metrics' });
+  if (answer.status !== 200) return undefined;
+  const samples = answer.text.split('\n').filter((line) => /^function_failures_total(\{[^}]*\})?\s/.test(line));
+  return samples.length ? samples.reduce((sum, line) => sum + Number(line.trim().split(/\s+/).pop()), 0) : undefined;
+}
+
+function value(path: string, type: string, check: (x: Exchange) => string | undefined): Case {
+  return {
+    name: `GET ${path}`,
+    request: { path },
+    expect: (x) => statusIs(x, 200) ?? (mediaType(x) === type || (type === '' && x.body.length === 0) ? check(x) : `content type was "${x.headers['content-type'] ?? ''}", expected ${type || 'none with an empty body'}`),
+  };
+}
+
+function json(expected: unknown): (x: Exchange) => string | undefined {
+  return (x) => (JSON.stringify(parseJson(x)) === JSON.stringify(expected) ? undefined : `body was ${x.text}, expected ${JSON.stringify(expected)}`);
+}
+
+export const responseChecks: Check[] = [
+  {
+    clause: 'RES-VALUE',
+    placement: 'main',
+    run: (ctx) =>
+      runCases(
+        ctx.subject,
+        [
+          value('/value/string', 'text/plain', (x) => (/charset=utf-8/i.test(x.headers['content-type'] ?? '') ? (x.text === 'hello' ? undefined : `body was ${x.text}`) : 'no charset=utf-8')),
+          value('/value/object', 'application/json', json({ a: 1 })),
+          value('/value/array', 'application/json', json([1, 'two'])),
+          value('/value/number', 'application/json', json(42)),
+          value('/value/boolean', 'application/json', json(true)),
+          value('/value/bytes', 'application/octet-stream', (x) => (x.body.toString('base64') === 'AAEC/w==' ? undefined : `body was ${x.body.toString('base64')} (base64)`)),
+          {
+            name: 'GET /value/none',
+            request: { path: '/value/none' },
+            expect: (x) => statusIs(x, 200) ?? (x.body.length === 0 ? undefined : `expected an empty body, got ${x.text}`),
+          },
+          value('/value/async', 'application/json', json({ async: true })),
+          value('/value/content-type', 'text/csv', (x) => (x.text === 'a,b' ? undefined : `body was ${x.text}`)),
+        ],
+        'string, object, array, number, boolean, bytes, nothing, async and a handler-set content type answer as specified',
+      ),
+  },
+  {
+    clause: 'RES-CUSTOM',
+    placement: 'main',
+    run: (ctx) =>
+      runCases(
+        ctx.subject,
+        [
+          {
+            name: 'GET /custom (status, header and body chosen by the handler)',
+            request: { path: '/custom' },
+            expect: (x) => statusIs(x, 201) ?? (x.headers['x-rtcheck'] !== 'custom' ? 'header X-Rtcheck: custom missing' : x.text !== 'custom body' ? `body was ${x.text}` : undefined),
+          },
+        ],
+        'status 201, header and body chosen by the handler',
+      ),
+  },
+  {
+    clause: 'RES-ERROR',
+    placement: 'main',
+    run: async (ctx) => {
+      const hint = 'catch every throw/rejection: answer 500 "Internal server error", log the error to stderr, keep serving';
+      const traceId = randomBytes(16).toString('hex');
+      const before = await failures(ctx.subject);
+      const outcome = await runCases(
+        ctx.subject,
+        ['/throw', '/throw-value'].map((path) => ({
+          name: `GET ${path}`,
+          request: { path, headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` } },
+          expect: (x: Exchange) => statusIs(x, 500) ?? (x.text.trim() === 'Internal server error' ? undefined : `body was ${JSON.stringify(x.text)}`),
+        })),
+        '',
+        hint,
+      );
+      if (outcome.status !== 'pass') return outcome;
+      const health = await ctx.subject.call({ path: '/healthz' });
+      if (health.status !== 200) return failure('the server is not healthy after a handler threw', health, ctx.subject, hint);
+      const logs = await logsWhen(ctx.subject, ({ stderr }) => stderr.includes('rtcheck probe failure') && stderr.includes(traceId));
+      if (!logs.stderr.includes('rtcheck probe failure')) return failure('the thrown error is not on stderr', undefined, ctx.subject, hint);
+      if (!logs.stderr.includes(traceId)) return failure(`the error on stderr does not carry the trace id ${traceId}`, undefined, ctx.subject, hint);
+      const after = await failures(ctx.subject);
+      if (before !== undefined && after !== undefined && after < before + 2) return fail(`function_failures_total went from ${before} to ${after} after two failures`, { logTail: await ctx.subject.logTail() }, hint);
+      return pass(`500 "Internal server error" for a thrown Error and a thrown value; error on stderr with the trace id; ${after === undefined ? '' : 'function_failures_total grew; '}still healthy`);
+    },
+  },
+  {
+    clause: 'RES-TIMEOUT',
+    placement: 'main',
+    run: async (ctx) => {
+      const timeoutMs = Number(ctx.env.FUNC_TIMEOUT) * 1000;
+      const hint = 'answer 408 when FUNC_TIMEOUT passes, without waiting for the handler';
+      const answer = await ctx.subject.call({ path: `/sleep?ms=${timeoutMs + 3000}`, timeoutMs: timeoutMs + 5000 });
+      if (answer.status !== 408) return failure(`a handler running past FUNC_TIMEOUT=${ctx.env.FUNC_TIMEOUT} s: expected 408, got ${answer.status ?? 'no answer'}`, answer, ctx.subject, hint);
+      if (answer.ms > timeoutMs + 1500) return failure(`408 came after ${answer.ms} ms, long after FUNC_TIMEOUT`, answer, ctx.subject, hint);
+      if (!/request timeout/i.test(answer.text)) return failure('the 408 body is not "Request Timeout"', answer, ctx.subject, hint);
+      const health = await ctx.subject.call({ path: '/healthz' });
+      if (health.status !== 200) return failure('not healthy after a timeout', health, ctx.subject, hint);
+      return pass(`408 after ${answer.ms} ms (FUNC_TIMEOUT=${ctx.env.FUNC_TIMEOUT}); still healthy`);
+    },
+  },
+  {
+    clause: 'RES-CRASHSAFE',
+    placement: 'main',
+    run: async (ctx) => {
+      const outcome = await runCases(
+        ctx.subject,
+        [
+          { name: 'GET /crash (schedules an uncaught exception and an unhandled rejection)', request: { path: '/crash' }, expect: (x) => statusIs(x, 200) },
+          { name: 'GET /healthz afterwards', request: { path: '/healthz' }, expect: (x) => statusIs(x, 200) },
+          { name: 'GET /value/string afterwards', request: { path: '/value/string' }, expect: (x) => statusIs(x, 200) },
+        ],
+        'an uncaught exception and an unhandled rejection from user callbacks did not stop the server',
+        'install handlers for uncaught exceptions and unhandled rejections that log and carry on',
+      );
+      return outcome;
+    },
+  },
+];

@@ -1,0 +1,4 @@
+// LOAD-PATH: an ES module handler.mjs whose default export holds main.
+export default {
+  main: async () => 'esm default hello',
+};

@@ -1,0 +1,2 @@
+# LOAD-FAIL: the module loads, but it has no callable `main`.
+main = 'not a function'

@@ -1,0 +1,3 @@
+# LOAD-FAIL: a syntax error; the runtime must say so in one line and exit non-zero within 5 s.
+def main(event, context)
+    return 'never served'

@@ -1,0 +1,183 @@
+// The project's base images against the real engine, run as the platform runs them (restricted
+// profile, image user, function copied into the volume). One table of cases runs against both
+// runtimes: the same requests must give the same status codes, content types and bodies.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Engine } from '../../src/engine/index.js';
+import { testEngine } from '../support/engine.js';
+import { type FunctionContainer, startFunction } from '../support/function-container.js';
+import { pollUntil } from '../support/net.js';
+
+const functions = join(import.meta.dirname, '..', 'fixtures', 'functions');
+
+const RUNTIMES = [
+  { id: 'nodejs20', image: 'rt/nodejs20:dev', probe: join(functions, 'nodejs', 'probe') },
+  { id: 'python312', image: 'rt/python312:dev', probe: join(functions, 'python', 'probe') },
+] as const;
+
+interface Case {
+  name: string;
+  method?: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  status: number;
+  /** Media type of the answer, without parameters. */
+  type?: string;
+  text?: string;
+  json?: unknown;
+}
+
+const CE_HEADERS = {
+  'ce-specversion': '1.0',
+  'ce-type': 'order.created',
+  'ce-source': '/shop',
+  'ce-id': 'A-1',
+  'ce-eventtypeversion': 'v1',
+  'content-type': 'application/json',
+};
+
+const CASES: Case[] = [
+  { name: 'HTTP-HEALTH: /healthz answers 200', path: '/healthz', status: 200 },
+  { name: 'RES-VALUE: a returned string is 200 text/plain', path: '/', status: 200, type: 'text/plain', text: 'hello' },
+  {
+    name: 'EV-BINARY + CTX-FIELDS: a binary CloudEvent round trip',
+    method: 'POST',
+    path: '/echo',
+    headers: CE_HEADERS,
+    body: '{"order":42}',
+    status: 200,
+    type: 'application/json',
+    json: {
+      data: { order: 42 },
+      ce: { type: 'order.created', source: '/shop', id: 'A-1', specversion: '1.0', eventtypeversion: 'v1' },
+      context: { name: 'probe', timeout: 2, runtime: '' },
+    },
+  },
+  {
+    name: 'EV-PLAIN: a plain request has no ce-* values',
+    method: 'POST',
+    path: '/echo',
+    headers: { 'content-type': 'text/plain' },
+    body: 'just text',
+    status: 200,
+    type: 'application/json',
+    json: {
+      data: 'just text',
+      ce: { type: null, source: null, id: null, specversion: null, eventtypeversion: null },
+      context: { name: 'probe', timeout: 2, runtime: '' },
+    },
+  },
+  {
+    name: 'EV-INVALID: a structured CloudEvent without id is 400 and names it',
+    method: 'POST',
+    path: '/echo',
+    headers: { 'content-type': 'application/cloudevents+json' },
+    body: JSON.stringify({ specversion: '1.0', type: 't', source: '/s', data: {} }),
+    status: 400,
+  },
+  {
+    name: 'EV-BATCH: a batch is 415',
+    method: 'POST',
+    path: '/echo',
+    headers: { 'content-type': 'application/cloudevents-batch+json' },
+    body: '[]',
+    status: 415,
+  },
+  {
+    name: 'HTTP-BADJSON: malformed JSON is 400',
+    method: 'POST',
+    path: '/echo',
+    headers: { 'content-type': 'application/json' },
+    body: '{"broken":',
+    status: 400,
+  },
+  {
+    name: 'HTTP-LIMIT: a body over REQ_MB_LIMIT is 413',
+    method: 'POST',
+    path: '/echo',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: 'x'.repeat(1024 * 1024 + 1),
+    status: 413,
+  },
+  { name: 'RES-ERROR: a thrown error is 500 Internal server error', path: '/throw', status: 500, text: 'Internal server error' },
+  {
+    name: 'LOAD-DEPS: a dependency installed next to the sources resolves',
+    path: '/dependency',
+    status: 200,
+    type: 'text/plain',
+    text: 'hello dependency from the greeter package',
+  },
+  {
+    name: 'RES-TIMEOUT: a handler running past FUNC_TIMEOUT is 408',
+    method: 'POST',
+    path: '/sleep',
+    headers: { 'content-type': 'application/json' },
+    body: '{"ms":4000}',
+    status: 408,
+    text: 'Request Timeout',
+  },
+];
+
+for (const runtime of RUNTIMES) {
+  describe(`${runtime.image} (restricted profile, image user)`, () => {
+    let engine: Engine;
+    let subject: FunctionContainer;
+
+    before(async () => {
+      engine = await testEngine();
+      subject = await startFunction(engine, runtime.image, runtime.probe, { env: { FUNC_TIMEOUT: '2' } });
+    });
+    after(async () => {
+      await subject?.remove();
+    });
+
+    test('IMG-USER: the image user is numeric and not root', async () => {
+      const user = (await engine.inspectImage(runtime.image)).user;
+      assert.match(user, /^[1-9][0-9]*(:[0-9]+)?$/);
+    });
+
+    for (const c of CASES) {
+      test(c.name, async () => {
+        const response = await fetch(`${subject.url}${c.path}`, {
+          method: c.method ?? 'GET',
+          headers: c.headers ?? {},
+          ...(c.body !== undefined ? { body: c.body } : {}),
+        });
+        const text = await response.text();
+        const evidence = `${c.method ?? 'GET'} ${c.path} → ${response.status} ${text.slice(0, 300)}\n${await subject.logs()}`;
+        assert.equal(response.status, c.status, evidence);
+        if (c.type) assert.equal(response.headers.get('content-type')?.split(';')[0], c.type, evidence);
+        if (c.text !== undefined) assert.equal(text, c.text, evidence);
+        if (c.json !== undefined) {
+          const expected = structuredClone(c.json) as { context?: { runtime: string } };
+          if (expected.context) expected.context.runtime = runtime.id;
+          assert.deepEqual(JSON.parse(text), expected, evidence);
+        }
+      });
+    }
+
+    test('HTTP-HEALTH: /healthz stays fast while an invocation runs', async () => {
+      const slow = fetch(`${subject.url}/sleep`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"ms":1500}' });
+      const health = await fetch(`${subject.url}/healthz`, { signal: AbortSignal.timeout(1000) });
+      assert.equal(health.status, 200);
+      assert.equal((await slow).status, 200);
+    });
+
+    test('LC-TERM: on SIGTERM an in-flight request completes and the container exits 0', async () => {
+      const inFlight = fetch(`${subject.url}/sleep`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"ms":1000}' });
+      // Signal only once the function is surely running the request.
+      await pollUntil('the /sleep invocation to be running', async () => {
+        const count = await (await fetch(`${subject.url}/sleeping`)).text();
+        return count === '1' ? true : undefined;
+      }, { timeoutMs: 5000, intervalMs: 10 });
+      const exited = subject.container.wait();
+      await subject.container.kill('SIGTERM');
+      const response = await inFlight;
+      assert.equal(response.status, 200);
+      assert.equal(await response.text(), 'slept');
+      assert.equal(await exited, 0, await subject.logs());
+    });
+  });
+}

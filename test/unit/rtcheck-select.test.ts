@@ -1,0 +1,52 @@
+// rtcheck's clause selection (--only / --skip) and the clause table against the spec.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { CLAUSES, RTCHECK_SECTIONS } from '../../conformance/clauses.js';
+import { CHECKS } from '../../conformance/run.js';
+import { selectClauses } from '../../conformance/select.js';
+import { InvalidInputError } from '../../src/errors.js';
+
+const ids = (selection: Parameters<typeof selectClauses>[0]): string[] => selectClauses(selection).map((c) => c.id);
+
+test('no --only/--skip: every clause of sections 1–9, in contract order, none of section 10', () => {
+  const all = ids({});
+  assert.equal(all[0], 'IMG-USER');
+  assert.equal(all.at(-1), 'LC-LOG');
+  assert.ok(!all.some((id) => id.startsWith('FIN-')));
+  assert.equal(all.length, CLAUSES.filter((c) => RTCHECK_SECTIONS.includes(c.section)).length);
+});
+
+test('--only takes ids and groups in any case, separated by commas or spaces', () => {
+  assert.deepEqual(ids({ only: 'http-limit' }), ['HTTP-LIMIT']);
+  assert.deepEqual(ids({ only: 'LC-TERM, image' }), ['IMG-USER', 'IMG-VOLUME', 'IMG-RUNTIME', 'IMG-SIGNALS', 'IMG-PORT-EXPOSE', 'IMG-RESTRICTED', 'IMG-ANYUID', 'LC-TERM']);
+  assert.deepEqual(ids({ only: 'HTTP-LIMIT HTTP-BADJSON' }), ['HTTP-LIMIT', 'HTTP-BADJSON']);
+});
+
+test('--skip removes ids and groups, also from an --only selection', () => {
+  const skipped = ids({ skip: 'tracing,LC-TERM' });
+  assert.ok(!skipped.some((id) => id.startsWith('TR-')));
+  assert.ok(!skipped.includes('LC-TERM'));
+  assert.ok(skipped.includes('LC-LOG'));
+  assert.deepEqual(ids({ only: 'lifecycle', skip: 'LC-LOG' }), ['LC-TERM']);
+});
+
+test('an unknown id or group, or one outside rtcheck (FIN-*), is an InvalidInputError naming it', () => {
+  for (const token of ['HTTP-NOPE', 'network', 'FIN-BASE', 'final']) {
+    assert.throws(() => selectClauses({ only: token }), (error: unknown) => error instanceof InvalidInputError && error.message.includes(token));
+  }
+  assert.throws(() => selectClauses({ skip: 'bogus' }), InvalidInputError);
+});
+
+test('clauses.ts has every clause of the contract with the same id, level and order (docs/CONTRACT.md)', () => {
+  const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'CONTRACT.md'), 'utf8');
+  const fromDoc = [...doc.matchAll(/^- \*\*([A-Z0-9-]+)\*\* (MUST|SHOULD):/gm)].map((m) => `${m[1]} ${m[2]}`);
+  assert.deepEqual(CLAUSES.map((c) => `${c.id} ${c.level}`), fromDoc);
+});
+
+test('every check cites a clause of sections 1–9, once', () => {
+  const cited = CHECKS.map((check) => check.clause);
+  assert.equal(new Set(cited).size, cited.length, 'one check per clause');
+  for (const id of cited) assert.ok(selectClauses({ only: id }).length === 1, `${id} is a clause rtcheck checks`);
+});
