@@ -58,10 +58,12 @@ test-integration: deps engine registry bases base-images ## integration tests ag
 
 test: typecheck lint test-unit test-runtimes test-integration ## everything CI runs: type-check, lint, unit, runtime and integration tests
 
-bench: deps engine bases base-images ## benchmarks: each prints a JSON summary with ratios against a baseline run alongside
+bench: build engine registry bases base-images ## benchmarks: each prints a JSON summary with ratios against a baseline run alongside
+	. scripts/lib.sh && { command -v wrk >/dev/null || apt_install wrk || die "the benchmarks need wrk (Debian: apt-get install wrk)"; }
 	cd base-images/nodejs20 && npm run --silent bench
 	bash base-images/python312/scripts/bench.sh
 	$(WITH_BASES) npx tsx bench/cold-start.ts
+	$(WITH_BASES) npx tsx bench/rtbuild.ts
 
 demo: build base-images ## the main job: build sample Function images with rtbuild and check them with rtcheck
 	bash scripts/demo.sh

@@ -30,8 +30,6 @@ usable() {
 rootfs_image() {
   local tag=$1 include=$2 dir
   have_image "$tag" && return 0
-  command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap \
-    || die "debootstrap is needed to build offline stand-in base images; install it (Debian: apt-get install debootstrap)"
   dir=$(mktemp -d "$RT_STATE_DIR/rootfs.XXXXXX")
   say "stand-ins: debootstrap bookworm minbase${include:+ with $include} (about 75 s)..."
   if ! debootstrap --variant=minbase ${include:+--include="$include"} bookworm "$dir" "$DEBIAN_MIRROR" \
@@ -76,6 +74,11 @@ node_image=$(usable "$NODE_OFFICIAL" "$NODE_STANDIN")
 python_image=$(usable "$PYTHON_OFFICIAL" "$PYTHON_STANDIN")
 
 # The two stand-ins are independent: build them side by side (debootstrap waits on the network).
+# debootstrap is installed once, before they fork, so that two apt runs never race for the lock.
+if [ -z "$node_image" ] || [ -z "$python_image" ]; then
+  command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap \
+    || die "debootstrap is needed to build offline stand-in base images; install it (Debian: apt-get install debootstrap)"
+fi
 pids=()
 [ -n "$node_image" ] || { build_node_standin & pids+=($!); }
 [ -n "$python_image" ] || { build_python_standin & pids+=($!); }

@@ -23,10 +23,11 @@ apt_updated=""
 apt_install() {
   is_debian_root || return 1
   if [ -z "$apt_updated" ]; then
-    apt-get update -qq >&2 || return 1
+    apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 || return 1
     apt_updated=1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
+  # Wait for the dpkg lock instead of failing when another apt run holds it.
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "$@" >&2
 }
 
 # The state directory holds logs, pid files and the registry's storage.

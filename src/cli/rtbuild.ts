@@ -7,9 +7,8 @@ import { Command } from 'commander';
 import { buildBaseImage, parseBaseRequest } from '../build/base-image.js';
 import { assumedBase, buildFunctionImage, contextListing, planFunctionImage } from '../build/builder.js';
 import { type BuildFlags, ENV, loadBuildConfig } from '../config/rtbuild.js';
-import { connectEngine, onInterrupt, removeOwnContainers } from '../engine/index.js';
 import { EXIT_OK } from '../errors.js';
-import { runCli } from './run.js';
+import { runCli, withEngine } from './run.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -60,14 +59,8 @@ async function main(): Promise<number> {
         }
         return;
       }
-      const engine = await connectEngine();
-      const uninstall = onInterrupt(() => removeOwnContainers(engine));
-      try {
-        const result = await buildFunctionImage(engine, config, log);
-        if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      } finally {
-        uninstall();
-      }
+      const result = await withEngine((engine) => buildFunctionImage(engine, config, log), log);
+      if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     });
   program
     .command('base')
@@ -91,14 +84,8 @@ async function main(): Promise<number> {
         push: options.push ?? false,
         strict: options.strict ?? false,
       });
-      const engine = await connectEngine();
-      const uninstall = onInterrupt(() => removeOwnContainers(engine));
-      try {
-        const result = await buildBaseImage(engine, request, log);
-        if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      } finally {
-        uninstall();
-      }
+      const result = await withEngine((engine) => buildBaseImage(engine, request, log), log);
+      if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     });
   // Failures are thrown (RtError → exit 1 or 2 in runCli); getting here means success.
   await program.parseAsync(process.argv);

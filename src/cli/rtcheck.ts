@@ -11,9 +11,8 @@ import { renderText } from '../../conformance/report/text.js';
 import { exitCodeForResults } from '../../conformance/result.js';
 import { CHECKS, RUNTIMES, resolveRuntime, runConformance } from '../../conformance/run.js';
 import { selectClauses } from '../../conformance/select.js';
-import { connectEngine, onInterrupt, reapOrphans, removeOwnContainers } from '../engine/index.js';
 import { EXIT_OK, InvalidInputError } from '../errors.js';
-import { runCli } from './run.js';
+import { runCli, withEngine } from './run.js';
 
 interface Options {
   runtime?: string;
@@ -74,11 +73,7 @@ async function main(): Promise<number> {
   if (!image) throw new InvalidInputError('no image given', { hint: 'rtcheck IMAGE, e.g. rtcheck rt/nodejs20:dev (rtcheck --list shows the clauses)' });
 
   const log = options.verbose ? (line: string): void => void process.stderr.write(`rtcheck: ${line}\n`) : undefined;
-  const engine = await connectEngine();
-  const reaped = await reapOrphans(engine);
-  if (reaped > 0) log?.(`removed ${reaped} container(s) left by killed runs`);
-  const uninstall = onInterrupt(() => removeOwnContainers(engine));
-  try {
+  return withEngine(async (engine) => {
     const summary = await runConformance({
       engine,
       image,
@@ -99,9 +94,7 @@ async function main(): Promise<number> {
     if (options.junit) await writeFile(options.junit, renderJunit(summary));
     if (summary.kept?.length) process.stderr.write(`rtcheck: kept containers (remove with docker rm -fv): ${summary.kept.map((id) => id.slice(0, 12)).join(' ')}\n`);
     return exitCodeForResults(summary.results);
-  } finally {
-    uninstall();
-  }
+  }, log);
 }
 
 runCli(main);

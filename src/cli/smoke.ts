@@ -5,9 +5,8 @@
 // tool could not run (no engine, image missing).
 import { Command, InvalidArgumentError } from 'commander';
 import { packEntries } from '../build/archive.js';
-import { connectEngine, onInterrupt, removeOwnContainers } from '../engine/index.js';
 import { ContainerError, EXIT_OK } from '../errors.js';
-import { runCli } from './run.js';
+import { runCli, withEngine } from './run.js';
 
 const SERVER = `require('node:http').createServer((req, res) => res.end('smoke ok')).listen(Number(process.env.PORT), '127.0.0.1');`;
 
@@ -34,53 +33,52 @@ async function main(): Promise<number> {
     process.stderr.write(`${text}\n`);
   };
   const started = Date.now();
-  const engine = await connectEngine();
-  const version = await engine.version();
-  log(`engine: ${engine.endpoint} (Docker ${version.version}, API ${version.apiVersion})`);
-  const uninstall = onInterrupt(() => removeOwnContainers(engine));
-  const container = await engine.createContainer({
-    image: options.image,
-    purpose: 'smoke',
-    network: 'host',
-    user: '1000',
-    env: { PORT: String(options.port) },
-    cmd: ['node', '/kubeless/server.js'],
-    volumes: ['/kubeless'],
-    readOnlyRootfs: true,
-    tmpfs: { '/tmp': 'rw,size=16m' },
-    capDrop: ['ALL'],
-    securityOpt: ['no-new-privileges'],
-  });
-  try {
-    await container.putArchive(packEntries([{ path: 'server.js', type: 'file', content: Buffer.from(SERVER) }]), '/kubeless');
-    await container.start();
-    log(`container ${container.id.slice(0, 12)} started from ${options.image}; waiting for http://127.0.0.1:${options.port}/`);
-    const deadline = Date.now() + options.timeout * 1000;
-    let body: string | undefined;
-    while (body === undefined && Date.now() < deadline) {
-      try {
-        const response = await fetch(`http://127.0.0.1:${options.port}/`, { signal: AbortSignal.timeout(1000) });
-        body = await response.text();
-      } catch {
-        if (!(await container.inspect()).running) break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
+  return withEngine(async (engine) => {
+    const version = await engine.version();
+    log(`engine: ${engine.endpoint} (Docker ${version.version}, API ${version.apiVersion})`);
+    const container = await engine.createContainer({
+      image: options.image,
+      purpose: 'smoke',
+      network: 'host',
+      user: '1000',
+      env: { PORT: String(options.port) },
+      cmd: ['node', '/kubeless/server.js'],
+      volumes: ['/kubeless'],
+      readOnlyRootfs: true,
+      tmpfs: { '/tmp': 'rw,size=16m' },
+      capDrop: ['ALL'],
+      securityOpt: ['no-new-privileges'],
+    });
+    try {
+      await container.putArchive(packEntries([{ path: 'server.js', type: 'file', content: Buffer.from(SERVER) }]), '/kubeless');
+      await container.start();
+      log(`container ${container.id.slice(0, 12)} started from ${options.image}; waiting for http://127.0.0.1:${options.port}/`);
+      const deadline = Date.now() + options.timeout * 1000;
+      let body: string | undefined;
+      while (body === undefined && Date.now() < deadline) {
+        try {
+          const response = await fetch(`http://127.0.0.1:${options.port}/`, { signal: AbortSignal.timeout(1000) });
+          body = await response.text();
+        } catch {
+          if (!(await container.inspect()).running) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
       }
+      if (body === undefined) {
+        const logs = await container.logs({ tail: 20 });
+        throw new ContainerError(`the smoke container did not answer on 127.0.0.1:${options.port} within ${options.timeout} s`, {
+          details: `${logs.stdout}${logs.stderr}`,
+          hint: 'is the port free? is the image a Node.js image with node on PATH?',
+        });
+      }
+      const result = { ok: body === 'smoke ok', image: options.image, engine: engine.endpoint, apiVersion: version.apiVersion, body, ms: Date.now() - started };
+      if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else log(`answer: "${body}" in ${result.ms} ms — the engine can run function containers`);
+      return result.ok ? EXIT_OK : 1;
+    } finally {
+      await container.remove();
     }
-    if (body === undefined) {
-      const logs = await container.logs({ tail: 20 });
-      throw new ContainerError(`the smoke container did not answer on 127.0.0.1:${options.port} within ${options.timeout} s`, {
-        details: `${logs.stdout}${logs.stderr}`,
-        hint: 'is the port free? is the image a Node.js image with node on PATH?',
-      });
-    }
-    const result = { ok: body === 'smoke ok', image: options.image, engine: engine.endpoint, apiVersion: version.apiVersion, body, ms: Date.now() - started };
-    if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-    else log(`answer: "${body}" in ${result.ms} ms — the engine can run function containers`);
-    return result.ok ? EXIT_OK : 1;
-  } finally {
-    await container.remove();
-    uninstall();
-  }
+  }, log);
 }
 
 runCli(main);

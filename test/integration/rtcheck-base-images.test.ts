@@ -3,9 +3,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCliToEnd } from '../support/cli.js';
+import { packDirectory } from '../../src/build/archive.js';
 import { testEngine, uniqueTag } from '../support/engine.js';
+import { freePort, waitForHttp } from '../support/net.js';
 
 const examples = join(import.meta.dirname, '..', '..', 'examples');
+const fixtures = join(import.meta.dirname, '..', 'fixtures');
 
 interface JsonReport {
   runtime: string;
@@ -29,16 +32,63 @@ for (const [image, runtime] of [
   });
 }
 
-test('rtcheck passes a final Function image built by rtbuild on rt/nodejs20:dev (its own sources are hidden by the probes)', async () => {
-  const tag = `rt-test/final-hello:${uniqueTag()}`;
-  const built = await runCliToEnd('rtbuild', ['--base-image', 'rt/nodejs20:dev', '--source', join(examples, 'hello-nodejs'), '--tag', tag]);
-  assert.equal(built.status, 0, built.stderr);
-  try {
-    const run = await runCliToEnd('rtcheck', [tag, '--json', '-']);
-    assert.equal(run.status, 0, run.stderr);
-    const report = JSON.parse(run.stdout) as JsonReport;
-    assert.deepEqual(report.results.filter((r) => r.status === 'fail').map((r) => r.clause), []);
-  } finally {
-    await (await testEngine()).removeImage(tag, { force: true });
-  }
-});
+// Function images built by rtbuild on the project's base images, and on a custom image derived from
+// one: each passes rtcheck (its own sources are hidden by the probes, like an emptyDir) and, run as
+// the platform runs it, answers with the Function's output.
+const FINAL_IMAGES = [
+  { base: 'rt/nodejs20:dev', example: 'hello-nodejs', runtime: 'nodejs20' },
+  { base: 'rt/python312:dev', example: 'hello-python', runtime: 'python312' },
+  { base: 'custom', example: 'hello-python', runtime: 'python312' },
+] as const;
+
+for (const { base, example, runtime } of FINAL_IMAGES) {
+  test(`FIN-BASE: ${example} built by rtbuild on ${base === 'custom' ? 'a custom image derived from rt/python312:dev' : base} passes rtcheck and answers`, async () => {
+    const engine = await testEngine();
+    const tag = `rt-test/final-${example}:${uniqueTag()}`;
+    let baseImage: string = base;
+    if (base === 'custom') {
+      baseImage = `rt-test/custom-runtime:${uniqueTag()}`;
+      await engine.buildImage(await packDirectory(join(fixtures, 'rtbuild', 'custom-runtime')), { tags: [baseImage] });
+    }
+    try {
+      const built = await runCliToEnd('rtbuild', ['--base-image', baseImage, '--source', join(examples, example), '--tag', tag]);
+      assert.equal(built.status, 0, built.stderr);
+      const info = await engine.inspectImage(tag);
+      assert.equal(info.env.FUNC_RUNTIME, runtime, 'FIN-BASE: the base image\'s env is inherited');
+      assert.equal(info.user, '1000', 'FIN-BASE: the final user is the base image\'s numeric user');
+
+      const run = await runCliToEnd('rtcheck', [tag, '--json', '-']);
+      assert.equal(run.status, 0, run.stderr);
+      const report = JSON.parse(run.stdout) as JsonReport;
+      assert.deepEqual(report.results.filter((r) => r.status === 'fail').map((r) => r.clause), []);
+
+      const port = await freePort();
+      const container = await engine.createContainer({
+        image: tag,
+        purpose: 'test',
+        network: 'host',
+        env: { FUNC_PORT: String(port), FUNC_NAME: example },
+        readOnlyRootfs: true,
+        tmpfs: { '/tmp': 'rw,size=16m' },
+        capDrop: ['ALL'],
+        securityOpt: ['no-new-privileges'],
+      });
+      try {
+        await container.start();
+        await waitForHttp(`http://127.0.0.1:${port}/healthz`, 20_000);
+        const answer = await fetch(`http://127.0.0.1:${port}/`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-type': 't', 'ce-source': '/s', 'ce-id': '1' },
+          body: '{"n":1}',
+        });
+        assert.equal(answer.status, 200);
+        assert.deepEqual(await answer.json(), { message: `Hello from ${example} on ${runtime}`, type: 't', data: { n: 1 } });
+      } finally {
+        await container.remove();
+      }
+    } finally {
+      await engine.removeImage(tag, { force: true });
+      if (base === 'custom') await engine.removeImage(baseImage, { force: true });
+    }
+  });
+}
