@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { extract } from 'tar-stream';
 import { packDirectory } from '../../src/build/archive.js';
 import type { Engine } from '../../src/engine/index.js';
-import { baseImage, uniqueTag } from './engine.js';
+import { baseImage, uniqueTag } from './names.js';
 import { type CliRun, runCliToEnd } from './cli.js';
 import { freePort, waitForHttp } from './net.js';
 

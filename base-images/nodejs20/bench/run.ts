@@ -17,7 +17,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 5);
-const MAIN = path.join(PKG, 'build', 'runtime', 'main.js');
+// BENCH_MAIN: another bundle of the runtime to measure (an A/B of two builds).
+const MAIN = process.env.BENCH_MAIN ?? path.join(PKG, 'build', 'runtime', 'main.js');
 
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
 const pinned = (core: number, cmd: string, args: string[]): [string, string[]] =>

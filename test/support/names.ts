@@ -1,0 +1,18 @@
+// Names the tests and benchmarks share; no node:test here, so benchmarks can import it.
+
+/** The upstream base images, as decided by scripts/base-images.sh (the Makefile exports them). */
+export function baseImage(runtime: 'node' | 'python'): string {
+  const name = runtime === 'node' ? 'NODE_BASE_IMAGE' : 'PYTHON_BASE_IMAGE';
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set: run the tests through "make test", which prepares the base images`);
+  }
+  return value;
+}
+
+export const REGISTRY = process.env.RT_REGISTRY_ADDR ?? '127.0.0.1:5000';
+
+/** A tag no other test run uses. */
+export function uniqueTag(): string {
+  return `t${process.pid}-${Date.now().toString(36)}`;
+}
