@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { runCliToEnd } from '../support/cli.js';
 import { packDirectory } from '../../src/build/archive.js';
 import { testEngine, uniqueTag } from '../support/engine.js';
-import { freePort, waitForHttp } from '../support/net.js';
+import { askFunction } from '../support/rtbuild.js';
 
 const examples = join(import.meta.dirname, '..', '..', 'examples');
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
@@ -62,30 +62,16 @@ for (const { base, example, runtime } of FINAL_IMAGES) {
       const report = JSON.parse(run.stdout) as JsonReport;
       assert.deepEqual(report.results.filter((r) => r.status === 'fail').map((r) => r.clause), []);
 
-      const port = await freePort();
-      const container = await engine.createContainer({
-        image: tag,
-        purpose: 'test',
-        network: 'host',
-        env: { FUNC_PORT: String(port), FUNC_NAME: example },
-        readOnlyRootfs: true,
-        tmpfs: { '/tmp': 'rw,size=16m' },
-        capDrop: ['ALL'],
-        securityOpt: ['no-new-privileges'],
-      });
-      try {
-        await container.start();
-        await waitForHttp(`http://127.0.0.1:${port}/healthz`, 20_000);
-        const answer = await fetch(`http://127.0.0.1:${port}/`, {
+      const answer = await askFunction(engine, tag, {
+        env: { FUNC_NAME: example },
+        init: {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-type': 't', 'ce-source': '/s', 'ce-id': '1' },
           body: '{"n":1}',
-        });
-        assert.equal(answer.status, 200);
-        assert.deepEqual(await answer.json(), { message: `Hello from ${example} on ${runtime}`, type: 't', data: { n: 1 } });
-      } finally {
-        await container.remove();
-      }
+        },
+      });
+      assert.equal(answer.status, 200);
+      assert.deepEqual(JSON.parse(answer.body), { message: `Hello from ${example} on ${runtime}`, type: 't', data: { n: 1 } });
     } finally {
       await engine.removeImage(tag, { force: true });
       if (base === 'custom') await engine.removeImage(baseImage, { force: true });

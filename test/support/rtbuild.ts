@@ -12,7 +12,7 @@ import { packDirectory } from '../../src/build/archive.js';
 import type { Engine } from '../../src/engine/index.js';
 import { baseImage, uniqueTag } from './names.js';
 import { type CliRun, runCliToEnd } from './cli.js';
-import { freePort, waitForHttp } from './net.js';
+import { freePort, pollUntil } from './net.js';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'rtbuild');
 
@@ -47,14 +47,24 @@ export async function copyFixture(name: string): Promise<{ root: string; dir: st
   return { root, dir };
 }
 
-/** Starts the image with host networking on a free port, returns its first answer, removes it. */
-export async function askFunction(engine: Engine, image: string, path = '/'): Promise<{ status: number; body: string }> {
+export interface AskOptions {
+  path?: string;
+  /** The request to send, repeated until the server answers (default: GET). */
+  init?: RequestInit;
+  env?: Record<string, string>;
+}
+
+/**
+ * Starts the image as the platform does (host networking on a free port, read-only root, no
+ * capabilities), returns its first answer to the request, removes it.
+ */
+export async function askFunction(engine: Engine, image: string, options: AskOptions = {}): Promise<{ status: number; body: string }> {
   const port = await freePort();
   const container = await engine.createContainer({
     image,
     purpose: 'test',
     network: 'host',
-    env: { FUNC_PORT: String(port) },
+    env: { ...options.env, FUNC_PORT: String(port) },
     readOnlyRootfs: true,
     tmpfs: { '/tmp': 'rw,size=16m' },
     capDrop: ['ALL'],
@@ -62,8 +72,16 @@ export async function askFunction(engine: Engine, image: string, path = '/'): Pr
   });
   try {
     await container.start();
+    const url = `http://127.0.0.1:${port}${options.path ?? '/'}`;
     try {
-      return await waitForHttp(`http://127.0.0.1:${port}${path}`, 20_000);
+      return await pollUntil(
+        `an answer from ${url}`,
+        async () => {
+          const response = await fetch(url, { ...options.init, signal: AbortSignal.timeout(2000) });
+          return { status: response.status, body: await response.text() };
+        },
+        { timeoutMs: 20_000 },
+      );
     } catch (error) {
       const logs = await container.logs({ tail: 20 });
       throw new Error(`${(error as Error).message}\ncontainer logs:\n${logs.stdout}${logs.stderr}`);
@@ -73,7 +91,6 @@ export async function askFunction(engine: Engine, image: string, path = '/'): Pr
   }
 }
 
-/** Names of the entries of `docker save IMAGE` (layers, config, manifest) whose bytes contain `needle`. */
 export async function savedEntriesContaining(engine: Engine, image: string, needle: string): Promise<{ scanned: number; hits: string[] }> {
   const wanted = Buffer.from(needle);
   const hits: string[] = [];
