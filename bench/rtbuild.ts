@@ -1,7 +1,14 @@
 // rtbuild against a plain `docker build` of a hand-written Dockerfile (the structure of Kyma's legacy
 // function template), side by side in one run, on the same base image, the same Function (one npm
 // dependency from a registry on 127.0.0.1) and the same engine:
-//   full build: no cache, both;   rebuild: after a change to the handler only, cache on, both.
+//   full build: no cache, each;   rebuild: after a change to the handler only, cache on, each.
+// Four contestants:
+//   rtbuild           as users run it (the engine's BuildKit);
+//   rtbuild_classic   rtbuild --builder classic (the engine's legacy builder);
+//   docker_build      `docker build` of the Kyma-structured Dockerfile: on this machine the docker CLI
+//                     has no buildx, so this is the legacy builder: the baseline of the target;
+//   docker_buildkit   the same Dockerfile and context sent straight to the engine's BuildKit
+//                     (tar | curl POST /build?version=2): what `docker build` does where buildx exists.
 // Wall-clock time of each command, as a user waits for it. Prints one JSON object with the ratios.
 // Usage: tsx bench/rtbuild.ts [--rounds N] [--base-image REF]
 import { execFile } from 'node:child_process';
@@ -20,70 +27,96 @@ const flag = (name: string): string | undefined => {
 };
 const rounds = Number(flag('--rounds') ?? 3);
 const base = flag('--base-image') ?? 'rt/nodejs20:dev';
+const socket = (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '');
+const baselineDockerfile = join(root, 'bench', 'fixtures', 'kyma-legacy-nodejs');
 
 const work = await mkdtemp(join(tmpdir(), 'rt-bench-rtbuild-'));
 const fn = join(work, 'fn');
 await cp(join(root, 'test', 'fixtures', 'rtbuild', 'node-deps'), fn, { recursive: true });
 const registry = await startNpmRegistry();
-const tags = { rtbuild: `rt-bench/rtbuild:${process.pid}`, docker: `rt-bench/docker:${process.pid}` };
+const tags = {
+  rtbuild: `rt-bench/rtbuild:${process.pid}`,
+  rtbuild_classic: `rt-bench/rtbuild-classic:${process.pid}`,
+  docker_build: `rt-bench/docker:${process.pid}`,
+  docker_buildkit: `rt-bench/docker-buildkit:${process.pid}`,
+};
+type Contestant = keyof typeof tags;
+const contestants = Object.keys(tags) as Contestant[];
 
-async function timed(command: string, commandArgs: string[]): Promise<number> {
+async function timed(command: string, commandArgs: string[]): Promise<{ ms: number; stdout: string }> {
   const started = performance.now();
-  await run(command, commandArgs, { cwd: root, env: { ...process.env, DOCKER_BUILDKIT: '0' }, maxBuffer: 64 * 1024 * 1024 });
-  return performance.now() - started;
+  const { stdout } = await run(command, commandArgs, { cwd: root, env: { ...process.env, DOCKER_BUILDKIT: '0' }, maxBuffer: 64 * 1024 * 1024 });
+  return { ms: performance.now() - started, stdout };
 }
 
-const rtbuild = (noCache: boolean): Promise<number> =>
+const rtbuild = (builder: 'buildkit' | 'classic', noCache: boolean): Promise<{ ms: number }> =>
   timed(process.execPath, [
     join(root, 'dist', 'src', 'cli', 'rtbuild.js'),
-    '--base-image', base, '--source', fn, '--tag', tags.rtbuild,
-    '--network', 'host', '--npm-registry', registry.url,
+    '--base-image', base, '--source', fn, '--tag', builder === 'buildkit' ? tags.rtbuild : tags.rtbuild_classic,
+    '--builder', builder, '--network', 'host', '--npm-registry', registry.url,
     ...(noCache ? ['--no-cache'] : []),
   ]);
 
-const dockerBuild = (noCache: boolean): Promise<number> =>
+const dockerBuild = (noCache: boolean): Promise<{ ms: number }> =>
   timed('docker', [
     'build', '-q', ...(noCache ? ['--no-cache'] : []), '--network', 'host',
     '--build-arg', `base_image=${base}`, '--build-arg', `NPM_REGISTRY=${registry.url}`,
-    '-f', join(root, 'bench', 'fixtures', 'kyma-legacy-nodejs', 'Dockerfile'), '-t', tags.docker, fn,
+    '-f', join(baselineDockerfile, 'Dockerfile'), '-t', tags.docker_build, fn,
   ]);
 
+async function dockerBuildkit(noCache: boolean): Promise<{ ms: number }> {
+  const query = new URLSearchParams({
+    version: '2', t: tags.docker_buildkit, networkmode: 'host', nocache: noCache ? '1' : '0',
+    buildargs: JSON.stringify({ base_image: base, NPM_REGISTRY: registry.url }),
+  });
+  const result = await timed('bash', ['-o', 'pipefail', '-c',
+    `tar -cf - -C "$1" . -C "$2" Dockerfile | curl -sS --fail --unix-socket "$3" -H 'Content-Type: application/x-tar' --data-binary @- "http://engine/v1.41/build?$4"`,
+    'bench', fn, baselineDockerfile, socket, query.toString()]);
+  if (result.stdout.includes('"errorDetail"')) throw new Error(`the BuildKit baseline build failed: ${result.stdout.slice(-500)}`);
+  return result;
+}
+
+const build = (tool: Contestant, noCache: boolean): Promise<{ ms: number }> =>
+  tool === 'rtbuild' ? rtbuild('buildkit', noCache)
+    : tool === 'rtbuild_classic' ? rtbuild('classic', noCache)
+      : tool === 'docker_build' ? dockerBuild(noCache)
+        : dockerBuildkit(noCache);
+
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const times = { rtbuild: { full: [] as number[], rebuild: [] as number[] }, docker: { full: [] as number[], rebuild: [] as number[] } };
+const times = Object.fromEntries(contestants.map((tool) => [tool, { full: [] as number[], rebuild: [] as number[] }])) as Record<Contestant, { full: number[]; rebuild: number[] }>;
 
 try {
   for (let round = 0; round < rounds; round++) {
-    // Alternate which tool goes first, so that neither always meets a warmer machine.
-    const order = round % 2 === 0 ? (['rtbuild', 'docker'] as const) : (['docker', 'rtbuild'] as const);
-    for (const tool of order) times[tool].full.push(await (tool === 'rtbuild' ? rtbuild(true) : dockerBuild(true)));
+    // Rotate who goes first, so that nobody always meets a warmer machine.
+    const order = contestants.map((_tool, i) => contestants[(i + round) % contestants.length]!);
+    for (const tool of order) times[tool].full.push((await build(tool, true)).ms);
     await appendFile(join(fn, 'handler.js'), `\n// edit ${round}\n`);
-    for (const tool of order) times[tool].rebuild.push(await (tool === 'rtbuild' ? rtbuild(false) : dockerBuild(false)));
-    process.stderr.write(`round ${round + 1}/${rounds}: full rtbuild ${Math.round(times.rtbuild.full.at(-1)!)} ms, docker ${Math.round(times.docker.full.at(-1)!)} ms; rebuild rtbuild ${Math.round(times.rtbuild.rebuild.at(-1)!)} ms, docker ${Math.round(times.docker.rebuild.at(-1)!)} ms\n`);
+    for (const tool of order) times[tool].rebuild.push((await build(tool, false)).ms);
+    const line = (kind: 'full' | 'rebuild'): string => contestants.map((tool) => `${tool} ${Math.round(times[tool][kind].at(-1)!)}`).join(', ');
+    process.stderr.write(`round ${round + 1}/${rounds}: full (ms) ${line('full')}; rebuild (ms) ${line('rebuild')}\n`);
   }
 } finally {
   await registry.stop();
-  await run('docker', ['rmi', '-f', tags.rtbuild, tags.docker]).catch(() => undefined);
+  await run('docker', ['rmi', '-f', ...Object.values(tags)]).catch(() => undefined);
   await rm(work, { recursive: true, force: true });
 }
 
 const summary = (values: number[]): { median_ms: number; runs_ms: number[] } => ({ median_ms: Math.round(median(values)), runs_ms: values.map(Math.round) });
+const ratio = (kind: 'full' | 'rebuild', tool: Contestant, against: Contestant): number => Number((median(times[tool][kind]) / median(times[against][kind])).toFixed(2));
+const section = (kind: 'full' | 'rebuild'): Record<string, unknown> => ({
+  ...Object.fromEntries(contestants.map((tool) => [tool, summary(times[tool][kind])])),
+  ratio_rtbuild_to_docker_build: ratio(kind, 'rtbuild', 'docker_build'),
+  ratio_rtbuild_to_docker_buildkit: ratio(kind, 'rtbuild', 'docker_buildkit'),
+  ratio_rtbuild_classic_to_docker_build: ratio(kind, 'rtbuild_classic', 'docker_build'),
+});
 console.log(
   JSON.stringify(
     {
       benchmark: 'rtbuild vs plain docker build (Kyma legacy template structure)',
       base_image: base,
       rounds,
-      full_build: {
-        rtbuild: summary(times.rtbuild.full),
-        docker_build: summary(times.docker.full),
-        ratio: Number((median(times.rtbuild.full) / median(times.docker.full)).toFixed(2)),
-      },
-      source_only_rebuild: {
-        rtbuild: summary(times.rtbuild.rebuild),
-        docker_build: summary(times.docker.rebuild),
-        ratio: Number((median(times.rtbuild.rebuild) / median(times.docker.rebuild)).toFixed(2)),
-        target_ms: 3000,
-      },
+      full_build: { ...section('full'), target: 'ratio_rtbuild_to_docker_build <= 1' },
+      source_only_rebuild: { ...section('rebuild'), target_ms: 3000 },
     },
     null,
     2,

@@ -154,7 +154,8 @@ export async function buildBaseImage(engine: Engine, request: BaseImageRequest, 
     labels,
     ...(upstream ? { buildArgs: { BASE_IMAGE: upstream } } : {}),
     onProgress: (event) => {
-      if (/^Step \d+\/\d+ :/.test(event.text)) report(`  ${event.text}`);
+      // Step headers only (classic "Step 2/9 : …", BuildKit "[2/9] …" / "CACHED [2/9] …"), not their output.
+      if (/^(Step \d+\/\d+ :|(CACHED )?\[)/.test(event.text)) report(`  ${event.text}`);
     },
   });
   timings.build = Date.now() - started;

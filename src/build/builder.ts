@@ -103,22 +103,53 @@ export function baseFactsFromImage(name: string, info: ImageInfo, wantedRuntime:
   };
 }
 
-/** Finds the base image locally or pulls it (Docker config credentials) and reads its facts. */
+async function pullBase(engine: Engine, name: string, env: NodeJS.ProcessEnv, platform: string | undefined): Promise<void> {
+  const auth = await resolveRegistryAuth(parseReference(name).registry, { env });
+  await engine.pullImage(name, { ...(auth ? { auth } : {}), ...(platform ? { platform } : {}) });
+}
+
+/** "linux/arm64/v8" against an image's os and architecture (a variant is not compared). */
+function platformMatches(info: ImageInfo, platform: string): boolean {
+  const [os, arch] = platform.split('/');
+  return info.os === os && info.architecture === arch;
+}
+
+/**
+ * Finds the base image locally or pulls it (Docker config credentials) and reads its facts. With
+ * --platform, the base image must be of that platform: the engine would otherwise build on whatever
+ * it has and stamp the requested platform on the result (seen with BuildKit in dockerd 20.10).
+ */
 export async function resolveBase(engine: Engine, config: BuildConfig, report: Reporter, env: NodeJS.ProcessEnv): Promise<BaseFacts> {
-  if (!(await engine.imageExists(config.baseImage))) {
-    report(`base image ${config.baseImage} is not in the engine; pulling it`);
-    const auth = await resolveRegistryAuth(parseReference(config.baseImage).registry, { env });
+  const name = config.baseImage;
+  if (!(await engine.imageExists(name))) {
+    report(`base image ${name} is not in the engine; pulling it${config.platform ? ` for ${config.platform}` : ''}`);
     try {
-      await engine.pullImage(config.baseImage, auth ? { auth } : {});
+      await pullBase(engine, name, env, config.platform);
     } catch (cause) {
-      throw new ImageNotFoundError(config.baseImage, {
+      throw new ImageNotFoundError(name, {
         cause,
         details: isRtError(cause) ? cause.message : String(cause),
-        hint: `check --base-image; build the base image first, or make its registry reachable (docker pull ${config.baseImage})`,
+        hint: `check --base-image; build the base image first, or make its registry reachable (docker pull ${name})`,
       });
     }
   }
-  return baseFactsFromImage(config.baseImage, await engine.inspectImage(config.baseImage), config.runtime);
+  let info = await engine.inspectImage(name);
+  const platform = config.platform;
+  if (platform !== undefined && !platformMatches(info, platform)) {
+    report(`base image ${name} is ${info.os}/${info.architecture} here; pulling it for ${platform}`);
+    const pullFailure = await pullBase(engine, name, env, platform).then(
+      () => undefined,
+      (cause: unknown) => (cause instanceof Error ? cause : new Error(String(cause))),
+    );
+    info = await engine.inspectImage(name);
+    if (!platformMatches(info, platform)) {
+      throw new InvalidInputError(`the base image ${name} is ${info.os}/${info.architecture}, not ${platform}`, {
+        ...(pullFailure ? { cause: pullFailure, details: pullFailure.message } : {}),
+        hint: `use a base image built for ${platform} (e.g. a multi-platform image in a registry the engine reaches), or drop --platform`,
+      });
+    }
+  }
+  return baseFactsFromImage(name, info, config.runtime);
 }
 
 /**
@@ -256,6 +287,21 @@ export function failedStepOutput(log: string): string {
     .join('\n');
 }
 
+/**
+ * The engine's message for a RUN step that exited non-zero, made short: both builders repeat the
+ * whole command ("The command '/bin/sh -c …' returned a non-zero code: 1", BuildKit's "executor failed
+ * running [/bin/sh -c …]: exit code: 1"). Other messages are returned as they are.
+ */
+export function failedRunMessage(engineMessage: string): string {
+  const match =
+    /^The command '\/bin\/sh -c (.*)' returned a non-zero code: (\d+)$/s.exec(engineMessage) ??
+    /^(?:.*: )?executor failed running \[\/bin\/sh -c (.*)\]: exit code: (\d+)$/s.exec(engineMessage);
+  if (!match) return engineMessage;
+  const command = (match[1] as string).split(';')[0]!.trim();
+  const shown = command.length > 80 ? `${command.slice(0, 79)}…` : command;
+  return `the step "RUN ${shown}" exited with code ${match[2]}`;
+}
+
 function dependencyHint(plan: FunctionImagePlan, config: BuildConfig): string {
   const manager = plan.spec.family === 'nodejs' ? 'npm' : 'pip';
   const network = config.network === 'host' ? '' : '; a registry on 127.0.0.1 needs --network host';
@@ -280,6 +326,7 @@ export async function buildFunctionImage(engine: Engine, config: BuildConfig, re
   let built;
   try {
     built = await engine.buildImage(packContext(plan), {
+      builder: config.builder,
       tags: [...config.tags],
       buildArgs: plan.buildArgs,
       labels: plan.labels,
@@ -290,8 +337,8 @@ export async function buildFunctionImage(engine: Engine, config: BuildConfig, re
     });
   } catch (cause) {
     if (!(cause instanceof BuildFailedError)) throw cause;
-    const inDeps = /npm|pip|returned a non-zero code/.test(cause.engineMessage) && deps !== undefined;
-    throw new BuildFailedError(plan.redact(cause.engineMessage), {
+    const inDeps = /npm|pip|returned a non-zero code|exit code/.test(cause.engineMessage) && deps !== undefined;
+    throw new BuildFailedError(plan.redact(failedRunMessage(cause.engineMessage)), {
       details: cause.details === undefined ? undefined : plan.redact(failedStepOutput(cause.details)),
       hint: inDeps ? dependencyHint(plan, config) : 'the output of the failed step is shown above',
     });
@@ -306,7 +353,7 @@ export async function buildFunctionImage(engine: Engine, config: BuildConfig, re
   const info = await engine.inspectImage(built.id);
   const added = info.layers.slice(base.layers.length);
   const roles: ('dependencies' | 'sources')[] = deps ? ['dependencies', 'sources'] : ['sources'];
-  const sizes = await addedLayerSizes(engine, built.log, base.size, roles.length);
+  const sizes = await addedLayerSizes(engine, built.id, base.id, added.length);
   return {
     imageId: built.id,
     tags: [...config.tags],
@@ -320,22 +367,16 @@ export async function buildFunctionImage(engine: Engine, config: BuildConfig, re
 }
 
 /**
- * Sizes of the layers the final stage adds (its COPY steps), from the image the classic builder
- * reports after each step (" ---> 3ac448d50bca"): each one's size minus the one before. Undefined
- * where the log does not tell.
+ * Sizes of the layers the final stage adds (its COPY steps, bottom first), from the image history.
+ * Undefined where the history does not tell.
  */
-async function addedLayerSizes(engine: Engine, log: readonly string[], baseSize: number | undefined, count: number): Promise<(number | undefined)[]> {
-  const copies: string[] = [];
-  let step: string | undefined;
-  for (const raw of log) {
-    const line = raw.trim();
-    const header = /^Step \d+\/\d+ : (.*)$/.exec(line);
-    if (header) step = header[1];
-    const id = /^---> ([0-9a-f]{12,64})$/.exec(line)?.[1];
-    if (id && step?.startsWith('COPY ') && !step.startsWith(`COPY ${CONTEXT_DEPS}`) && !step.startsWith(`COPY ${CONTEXT_SECRETS}`)) copies.push(id);
-  }
-  const ids = copies.slice(-count);
-  if (ids.length !== count || baseSize === undefined) return new Array<undefined>(count).fill(undefined);
-  const totals = await Promise.all(ids.map(async (id) => (await engine.inspectImage(id)).size));
-  return totals.map((total, index) => total - (index === 0 ? baseSize : (totals[index - 1] as number)));
+async function addedLayerSizes(engine: Engine, imageId: string, baseId: string | undefined, count: number): Promise<(number | undefined)[]> {
+  const unknown = new Array<undefined>(count).fill(undefined);
+  if (baseId === undefined) return unknown;
+  const [history, baseHistory] = await Promise.all([engine.imageHistory(imageId), engine.imageHistory(baseId)]);
+  const copies = history
+    .slice(0, history.length - baseHistory.length)
+    .filter((entry) => /^(\/bin\/sh -c #\(nop\) )?COPY /.test(entry.createdBy))
+    .reverse();
+  return copies.length === count ? copies.map((entry) => entry.size) : unknown;
 }

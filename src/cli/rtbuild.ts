@@ -34,6 +34,7 @@ async function main(): Promise<number> {
     .option('--platform <os/arch>', `target platform, e.g. linux/amd64 (env ${ENV.platform})`)
     .option('--push', `push every tag with Docker config credentials (env ${ENV.push})`)
     .option('--network <mode>', `network of the build steps: default, host, none; host reaches a package registry on 127.0.0.1 (env ${ENV.network})`)
+    .option('--builder <name>', `the engine's builder: buildkit (default) or classic, for engines without BuildKit (env ${ENV.builder})`)
     .option('--npm-registry <url>', `npm registry for dependencies (env ${ENV.npmRegistry})`)
     .option('--pip-index-url <url>', `pip index URL for dependencies (env ${ENV.pipIndexUrl})`)
     .option('--npmrc <file>', `.npmrc with registry credentials; used only while installing, never in the image (env ${ENV.npmrc})`)

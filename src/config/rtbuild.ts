@@ -10,6 +10,7 @@ import { parseReference } from '../image/reference.js';
 export const CONFIG_FILE = 'rtbuild.json';
 
 const networkSchema = z.enum(['default', 'host', 'none']);
+const builderSchema = z.enum(['buildkit', 'classic']);
 const urlSchema = z.url({ protocol: /^https?$/ });
 
 /** The config file: every field optional; unknown fields are refused so typos do not go unnoticed. */
@@ -21,6 +22,7 @@ export const configFileSchema = z.strictObject({
   platform: z.string().min(1).optional(),
   push: z.boolean().optional(),
   network: networkSchema.optional(),
+  builder: builderSchema.optional(),
   npmRegistry: urlSchema.optional(),
   pipIndexUrl: urlSchema.optional(),
   npmrc: z.string().min(1).optional(),
@@ -40,6 +42,7 @@ export interface BuildFlags {
   platform?: string | undefined;
   push?: boolean | undefined;
   network?: string | undefined;
+  builder?: string | undefined;
   npmRegistry?: string | undefined;
   pipIndexUrl?: string | undefined;
   npmrc?: string | undefined;
@@ -61,6 +64,8 @@ export interface BuildConfig {
   readonly platform: string | undefined;
   readonly push: boolean;
   readonly network: 'default' | 'host' | 'none';
+  /** The engine's builder: BuildKit (default), or the classic one for engines without BuildKit. */
+  readonly builder: 'buildkit' | 'classic';
   readonly npmRegistry: string | undefined;
   readonly pipIndexUrl: string | undefined;
   /** Absolute paths of credential files for the deps stage. */
@@ -82,6 +87,7 @@ export const ENV = {
   platform: 'RTBUILD_PLATFORM',
   push: 'RTBUILD_PUSH',
   network: 'RTBUILD_NETWORK',
+  builder: 'RTBUILD_BUILDER',
   npmRegistry: 'RTBUILD_NPM_REGISTRY',
   pipIndexUrl: 'RTBUILD_PIP_INDEX_URL',
   npmrc: 'RTBUILD_NPMRC',
@@ -171,6 +177,10 @@ export async function loadBuildConfig(flags: BuildFlags, env: NodeJS.ProcessEnv,
   const parsedNetwork = networkSchema.safeParse(network);
   if (!parsedNetwork.success) throw invalid(`--network "${network}" is not one of default, host, none`, 'use --network host to reach a package registry on 127.0.0.1');
 
+  const builder = pick(flags.builder, envValue(env, ENV.builder), file.builder) ?? 'buildkit';
+  const parsedBuilder = builderSchema.safeParse(builder);
+  if (!parsedBuilder.success) throw invalid(`--builder "${builder}" is not one of buildkit, classic`, 'use --builder classic on an engine without BuildKit');
+
   const platform = pick(flags.platform, envValue(env, ENV.platform), file.platform);
   if (platform !== undefined && !/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform)) {
     throw invalid(`--platform "${platform}" is not os/arch[/variant]`, 'e.g. linux/amd64 or linux/arm64');
@@ -188,6 +198,7 @@ export async function loadBuildConfig(flags: BuildFlags, env: NodeJS.ProcessEnv,
     platform,
     push,
     network: parsedNetwork.data,
+    builder: parsedBuilder.data,
     npmRegistry: checkUrl('--npm-registry', pick(flags.npmRegistry, envValue(env, ENV.npmRegistry), file.npmRegistry)),
     pipIndexUrl: checkUrl('--pip-index-url', pick(flags.pipIndexUrl, envValue(env, ENV.pipIndexUrl), file.pipIndexUrl)),
     npmrc: pick(fromCwd(flags.npmrc), fromCwd(envValue(env, ENV.npmrc)), fromFile(file.npmrc)),

@@ -10,7 +10,13 @@ export interface EngineMessage {
   id?: string;
   error?: string;
   errorDetail?: { message?: string; code?: number };
-  aux?: { ID?: string; Tag?: string; Digest?: string; Size?: number };
+  /** An object for image ids and push results; base64 protobuf for "moby.buildkit.trace". */
+  aux?: { ID?: string; Tag?: string; Digest?: string; Size?: number } | string;
+}
+
+/** The object form of `aux` (image id, push digest); undefined for BuildKit traces. */
+export function auxObject(message: EngineMessage): Exclude<EngineMessage['aux'], string> {
+  return typeof message.aux === 'object' ? message.aux : undefined;
 }
 
 export class StreamFailure extends Error {

@@ -26,14 +26,25 @@ export interface RegistryAuth {
   identitytoken?: string;
 }
 
+/**
+ * "buildkit": the engine's BuildKit (API build version 2): steps without a container each, stages in
+ * parallel. "classic": the legacy builder, for engines without BuildKit.
+ */
+export type Builder = 'buildkit' | 'classic';
+
 export interface BuildOptions {
+  /** Default "buildkit". */
+  builder?: Builder;
   /** Tags to apply, e.g. ["rt/nodejs20:dev"]. */
   tags?: string[];
   buildArgs?: Record<string, string>;
   labels?: Record<string, string>;
   /** Path of the Dockerfile inside the context (default "Dockerfile"). */
   dockerfile?: string;
-  /** "host" lets RUN steps reach servers on 127.0.0.1 (a local package registry). */
+  /**
+   * "host" lets RUN steps reach servers on 127.0.0.1 (a local package registry). "default" is the
+   * engine's bridge, or no network when the engine has none (dockerd --bridge=none).
+   */
   networkMode?: 'host' | 'none' | 'default';
   platform?: string;
   /** Ignore the build cache. */
@@ -50,6 +61,15 @@ export interface BuiltImage {
   tags: string[];
   /** Every line the build printed, for logs and failure evidence. */
   log: string[];
+}
+
+/** One entry of an image's history, newest first as the engine lists them. */
+export interface HistoryEntry {
+  /** The instruction, e.g. "COPY --chown=0:0 function/ / # buildkit". */
+  createdBy: string;
+  /** Bytes the entry's layer adds; 0 for entries that add none (LABEL, USER, …). */
+  size: number;
+  comment: string;
 }
 
 export interface ImageInfo {
@@ -153,8 +173,11 @@ export interface Engine {
 
   buildImage(context: Readable, options?: BuildOptions): Promise<BuiltImage>;
   inspectImage(reference: string): Promise<ImageInfo>;
+  /** The image's history, newest first. */
+  imageHistory(reference: string): Promise<HistoryEntry[]>;
   imageExists(reference: string): Promise<boolean>;
-  pullImage(reference: string, options?: { auth?: RegistryAuth; onProgress?: ProgressListener }): Promise<void>;
+  /** `platform` ("linux/arm64") picks that variant of a multi-platform image. */
+  pullImage(reference: string, options?: { auth?: RegistryAuth; platform?: string; onProgress?: ProgressListener }): Promise<void>;
   tagImage(source: string, target: string): Promise<void>;
   pushImage(reference: string, options?: { auth?: RegistryAuth; onProgress?: ProgressListener }): Promise<PushResult>;
   removeImage(reference: string, options?: { force?: boolean }): Promise<void>;

@@ -32,7 +32,7 @@ describe('engine: images', () => {
     builtId = built.id;
     assert.match(built.id, /^sha256:[0-9a-f]{64}$/);
     assert.equal((await engine.inspectImage(tag)).id, built.id);
-    assert.ok(progress.some((line) => line.includes('COPY greeting.txt')), `progress was: ${progress.join('\n')}`);
+    assert.ok(progress.some((line) => /^(CACHED )?\[\d\/\d\] COPY greeting\.txt/.test(line)), `BuildKit step lines; progress was: ${progress.join('\n')}`);
   });
 
   test('inspecting an image gives user, env, exposed ports, cmd, labels and layers', async () => {
@@ -48,30 +48,62 @@ describe('engine: images', () => {
     assert.deepEqual(info.layers.slice(0, base.layers.length), base.layers);
   });
 
-  test('a build whose RUN step fails is a BuildFailedError carrying the engine text and the step output', async () => {
-    const failing = engine.buildImage(await packDirectory(join(fixtures, 'build-failing-run')), {
-      buildArgs: { BASE_IMAGE: baseImage('node') },
-    });
-    await assert.rejects(failing, (error: unknown) => {
-      assert.ok(error instanceof BuildFailedError, `got ${String(error)}`);
-      assert.equal(error.code, 'BUILD_FAILED');
-      assert.match(error.engineMessage, /returned a non-zero code: 3/);
-      assert.match(error.details ?? '', /fixture step output before failing/);
-      return true;
-    });
+  test('the history lists the COPY step with the size of its layer, newest first', async () => {
+    const history = await engine.imageHistory(tag);
+    const base = await engine.imageHistory(baseImage('node'));
+    const added = history.slice(0, history.length - base.length);
+    const copy = added.find((entry) => entry.createdBy.startsWith('COPY greeting.txt'));
+    assert.ok(copy, added.map((entry) => entry.createdBy).join('\n'));
+    assert.ok(copy.size > 0 && copy.size < 1024, `size ${copy.size}`);
+    assert.ok(added.every((entry) => entry === copy || entry.size === 0), 'only the COPY step adds bytes');
   });
 
-  test('a build with a broken Dockerfile fails with the engine text', async () => {
-    const context = packEntries([{ path: 'Dockerfile', type: 'file', content: Buffer.from('FROMM nothing\n') }]);
-    await assert.rejects(engine.buildImage(context), (error: unknown) => {
-      assert.ok(error instanceof BuildFailedError);
-      assert.match(error.message, /unknown instruction: FROMM/i);
-      return true;
+  for (const builder of ['buildkit', 'classic'] as const) {
+    test(`${builder}: a build whose RUN step fails is a BuildFailedError carrying the engine text and the step output`, async () => {
+      const failing = engine.buildImage(await packDirectory(join(fixtures, 'build-failing-run')), {
+        builder,
+        buildArgs: { BASE_IMAGE: baseImage('node') },
+      });
+      await assert.rejects(failing, (error: unknown) => {
+        assert.ok(error instanceof BuildFailedError, `got ${String(error)}`);
+        assert.equal(error.code, 'BUILD_FAILED');
+        assert.match(error.engineMessage, builder === 'buildkit' ? /exit code: 3$/ : /returned a non-zero code: 3/);
+        assert.match(error.details ?? '', /fixture step output before failing/);
+        return true;
+      });
     });
-  });
+
+    test(`${builder}: a build with a broken Dockerfile fails with the engine text`, async () => {
+      const context = packEntries([{ path: 'Dockerfile', type: 'file', content: Buffer.from('FROMM nothing\n') }]);
+      await assert.rejects(engine.buildImage(context, { builder }), (error: unknown) => {
+        assert.ok(error instanceof BuildFailedError);
+        assert.match(error.message, /unknown instruction: FROMM/i);
+        return true;
+      });
+    });
+
+    test(`${builder}: RUN steps on the default network run, also on an engine without a bridge network`, async () => {
+      const tagged = `rt-test/engine-build-default-net:${uniqueTag()}`;
+      const progress: string[] = [];
+      try {
+        await engine.buildImage(await packDirectory(join(fixtures, 'build-run-default-network')), {
+          builder,
+          tags: [tagged],
+          networkMode: 'default',
+          noCache: true,
+          buildArgs: { BASE_IMAGE: baseImage('node') },
+          onProgress: (event) => progress.push(event.text),
+        });
+        assert.ok(progress.some((line) => line.trim() === 'ran-on-default-network'), progress.join('\n'));
+      } finally {
+        await engine.removeImage(tagged, { force: true });
+      }
+    });
+  }
 
   test('inspecting a missing image is an ImageNotFoundError', async () => {
     await assert.rejects(engine.inspectImage('rt-test/does-not-exist:never'), ImageNotFoundError);
+    await assert.rejects(engine.imageHistory('rt-test/does-not-exist:never'), ImageNotFoundError);
     assert.equal(await engine.imageExists('rt-test/does-not-exist:never'), false);
     assert.equal(await engine.imageExists(tag), true);
   });

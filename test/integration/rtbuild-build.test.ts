@@ -221,4 +221,34 @@ describe('rtbuild: function images', () => {
     });
     assert.equal(manifest.status, 200, 'the registry serves the manifest under the reported digest');
   });
+
+  test('--platform of the base image builds for it; a base image of another platform is refused before the build, not mislabelled', async () => {
+    const dir = await workdir('node-hello');
+    const amd64 = jsonResult<FunctionImageResult>(await runRtbuild(['--base-image', nodeBase, '--source', dir, '--tag', tagFor('platform'), '--platform', 'linux/amd64', '--json']));
+    assert.equal((await engine.inspectImage(amd64.imageId)).architecture, 'amd64');
+
+    // In a registry on 127.0.0.1 the base has only linux/amd64: rtbuild asks it for arm64 and refuses.
+    const remoteBase = `${REGISTRY}/rt-test/rtbuild-platform-base:${uniqueTag()}`;
+    images.push(remoteBase);
+    await engine.tagImage(nodeBase, remoteBase);
+    await engine.pushImage(remoteBase);
+    const run = await runRtbuild(['--base-image', remoteBase, '--source', dir, '--tag', tagFor('platform-arm64'), '--platform', 'linux/arm64']);
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, /^error: the base image \S+ is linux\/amd64, not linux\/arm64$/m);
+    assert.match(run.stderr, /^hint: use a base image built for linux\/arm64/m);
+    assert.doesNotMatch(run.stderr, /^ {2}\[/m, 'no build step ran');
+  });
+
+  test('--builder classic builds the same function image on the legacy builder, dependency layer first (FIN-LAYERS)', async () => {
+    const registry = await startNpmRegistry();
+    cleanups.push(() => registry.stop());
+    const dir = await workdir('node-deps');
+    const tag = tagFor('classic');
+    const run = await runRtbuild(['--base-image', nodeBase, '--source', dir, '--tag', tag, '--builder', 'classic', '--network', 'host', '--npm-registry', registry.url, '--json']);
+    const result = jsonResult<FunctionImageResult>(run);
+    assert.match(run.stderr, /^ {2}Step \d+\/\d+ : RUN npm install/m, 'the legacy builder reports "Step n/m"');
+    assert.deepEqual(result.layers.map((l) => l.role), ['dependencies', 'sources']);
+    assert.ok(result.layers.every((l) => typeof l.size === 'number' && l.size > 0), JSON.stringify(result.layers));
+    assert.deepEqual(await askFunction(engine, tag), { status: 200, body: 'greetings, node-deps, from rt-fixture-greeter' });
+  });
 });

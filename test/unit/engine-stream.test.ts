@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
-import { StreamFailure, messageText, readEngineStream } from '../../src/engine/json-stream.js';
+import { StreamFailure, auxObject, messageText, readEngineStream } from '../../src/engine/json-stream.js';
 import { demuxLogs } from '../../src/engine/logs.js';
 
 test('an error message inside a 200 build stream rejects with the engine text', async () => {
@@ -25,7 +25,7 @@ test('messages split across chunks, and several in one chunk, are each read once
   const chunks = ['{"status":"Pus', 'hing","id":"abc"}\n{"aux":{"Digest":"sha256:1","Size":5}}\n{"str', 'eam":"done"}'];
   const messages = await readEngineStream(Readable.from(chunks));
   assert.equal(messages.length, 3);
-  assert.equal(messages[1]?.aux?.Digest, 'sha256:1');
+  assert.equal(auxObject(messages[1]!)?.Digest, 'sha256:1');
   assert.equal(messageText(messages[0]!), 'abc Pushing');
   assert.equal(messageText(messages[2]!), 'done');
 });

@@ -26,6 +26,7 @@ describe('rtbuild configuration', () => {
     assert.deepEqual(config.tags, []);
     assert.equal(config.push, false);
     assert.equal(config.network, 'default');
+    assert.equal(config.builder, 'buildkit');
     assert.equal(config.sourceDateEpoch, undefined);
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.tags) && Object.isFrozen(config.buildArgs));
   });
@@ -45,6 +46,9 @@ describe('rtbuild configuration', () => {
     const fromFile = await loadBuildConfig({ source: dir }, {}, '/');
     assert.equal(fromFile.baseImage, 'file/base:1');
     assert.deepEqual(fromFile.tags, ['file/fn:1']);
+    await writeConfig({ baseImage: 'file/base:1', builder: 'classic' });
+    assert.equal((await loadBuildConfig({ source: dir }, {}, '/')).builder, 'classic');
+    assert.equal((await loadBuildConfig({ source: dir }, { RTBUILD_BUILDER: 'buildkit' }, '/')).builder, 'buildkit', 'env over the file');
   });
 
   test('bad input is an InvalidInputError that names the problem', async () => {
@@ -59,6 +63,7 @@ describe('rtbuild configuration', () => {
     await refuses(loadBuildConfig({ source: dir }, {}, '/'), /no base image given/);
     await refuses(loadBuildConfig({ source: dir, baseImage: 'b:1', push: true }, {}, '/'), /--push needs at least one --tag/);
     await refuses(loadBuildConfig({ source: dir, baseImage: 'b:1', network: 'bridge' }, {}, '/'), /--network "bridge"/);
+    await refuses(loadBuildConfig({ source: dir, baseImage: 'b:1', builder: 'kaniko' }, {}, '/'), /--builder "kaniko" is not one of buildkit, classic/);
     await refuses(loadBuildConfig({ source: dir, baseImage: 'b:1', buildArg: ['NOEQUALS'] }, {}, '/'), /is not KEY=VALUE/);
     await refuses(loadBuildConfig({ source: dir, baseImage: 'b:1', npmRegistry: 'ftp://x' }, {}, '/'), /not an http\(s\) URL/);
     await refuses(loadBuildConfig({ source: dir, baseImage: 'Bad Image' }, {}, '/'), /not a valid image reference/);

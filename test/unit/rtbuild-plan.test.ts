@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type BaseFacts, baseFactsFromImage, failedStepOutput, packContext, planFunctionImage } from '../../src/build/builder.js';
+import { type BaseFacts, baseFactsFromImage, failedRunMessage, failedStepOutput, packContext, planFunctionImage } from '../../src/build/builder.js';
 import { generateDockerfile } from '../../src/build/dockerfile.js';
 import { requirementLines } from '../../src/build/function-source.js';
 import { createRedactor, secretValues } from '../../src/build/secrets.js';
@@ -222,5 +222,15 @@ describe('base image, requirements and secrets', () => {
   test('a failed step shows only its own output', () => {
     const log = 'Step 6/9 : RUN x\n ---> Running in abc123\n\u001b[91mnpm error code E404\n\u001b[0m\nRemoving intermediate container abc123';
     assert.equal(failedStepOutput(log), 'npm error code E404');
+  });
+
+  test('a failed RUN step is named by its first command and exit code, from either builder', () => {
+    const command = 'npm ci --omit=dev; status=$?; rm -rf /rtbuild-secrets; [ "$status" -eq 0 ] || exit "$status"';
+    const expected = 'the step "RUN npm ci --omit=dev" exited with code 1';
+    assert.equal(failedRunMessage(`The command '/bin/sh -c ${command}' returned a non-zero code: 1`), expected);
+    assert.equal(failedRunMessage(`executor failed running [/bin/sh -c ${command}]: exit code: 1`), expected);
+    assert.equal(failedRunMessage(`failed to solve: executor failed running [/bin/sh -c ${command}]: exit code: 1`), expected);
+    assert.equal(failedRunMessage(`executor failed running [/bin/sh -c ${'x'.repeat(100)}]: exit code: 2`), `the step "RUN ${'x'.repeat(79)}…" exited with code 2`);
+    assert.equal(failedRunMessage('failed to compute cache key: "/nope" not found'), 'failed to compute cache key: "/nope" not found');
   });
 });
