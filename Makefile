@@ -32,7 +32,7 @@ bases: engine ## make sure the upstream base images (or offline stand-ins) are i
 base-images: bases ## build the runtime base images rt/nodejs20:dev and rt/python312:dev
 	$(WITH_BASES) bash scripts/build-base-images.sh
 
-build: deps ## compile the toolchain to dist/
+build: deps ## bundle the command-line tools into dist/ (esbuild; the type check is `make typecheck`)
 	npm run --silent build
 
 typecheck: deps ## type-check everything (strict)

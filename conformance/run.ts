@@ -1,10 +1,10 @@
 // rtcheck's orchestration: inspect the image, start the peers, run the static checks, bring up one
 // long-lived main subject for most HTTP checks, run the checks that need containers of their own beside
 // it, all under one global deadline; remove every container in `finally`.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Container, Engine } from '../src/engine/index.js';
 import { InvalidInputError } from '../src/errors.js';
+import { findUpward } from '../src/project-files.js';
 import { type Check, type CheckContext, type LaunchOptions, type RuntimeId, type RuntimeInfo, type Startup } from './check.js';
 import { imageChecks } from './checks/image.js';
 import { loadChecks } from './checks/load.js';
@@ -67,10 +67,9 @@ export function resolveRuntime(flag: string | undefined, declared: string | unde
   return { id: id as RuntimeId, ...RUNTIMES[id as RuntimeId] };
 }
 
-/** conformance/probes, next to this file in the sources or beside dist/ after a build. */
+/** conformance/probes of the project, from the sources or from the built CLIs in dist/. */
 function probesRoot(): string {
-  const candidates = [join(import.meta.dirname, 'probes'), join(import.meta.dirname, '..', '..', 'conformance', 'probes')];
-  return candidates.find((dir) => existsSync(dir)) ?? candidates[0]!;
+  return findUpward(import.meta.dirname, join('conformance', 'probes')) ?? join(import.meta.dirname, 'probes');
 }
 
 export interface RunOptions {

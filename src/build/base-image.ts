@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { runConformance } from '../../conformance/run.js';
 import { renderText } from '../../conformance/report/text.js';
@@ -14,6 +14,7 @@ import { formatReference, parseReference } from '../image/reference.js';
 import { packEntries, readDirectoryEntries, sourceDateEpoch } from './archive.js';
 import { createIgnoreMatcher } from './ignore.js';
 import { gitFacts } from './labels.js';
+import { findUpward } from '../project-files.js';
 import { type PushedReference, pushTags } from './publish.js';
 
 /** The base images this project ships: where they live and how their build context is prepared. */
@@ -60,12 +61,11 @@ export interface BaseImageResult {
 
 type Reporter = (line: string) => void;
 
-/** The repository root, from this file in the sources or in dist/. */
+/** The repository root: where base-images/ is, from the sources or from the built CLI in dist/. */
 function projectRoot(): string {
-  const candidates = [resolve(import.meta.dirname, '..', '..'), resolve(import.meta.dirname, '..', '..', '..')];
-  const found = candidates.find((dir) => existsSync(join(dir, 'base-images')));
+  const found = findUpward(import.meta.dirname, 'base-images');
   if (!found) throw new InvalidInputError('cannot find the base-images/ folder of this project', { hint: 'run rtbuild base from a clone of the project, or pass --context DIR' });
-  return found;
+  return dirname(found);
 }
 
 export function parseBaseRequest(runtime: string | undefined, options: Omit<BaseImageRequest, 'runtime'>): BaseImageRequest {
