@@ -36,6 +36,8 @@ export interface LaunchOptions {
   /** A probe folder under conformance/probes/<runtime>/, default "main". */
   probe?: string;
   env?: Record<string, string>;
+  /** Platform variables this container does not get (e.g. PUBLISHER_PROXY_ADDRESS). */
+  unsetEnv?: string[];
   /** Listen on 8080: FUNC_PORT is not set. */
   defaultPort?: boolean;
   volume?: string;
@@ -107,7 +109,16 @@ export interface Echo {
   tracer: string;
   attrData?: boolean;
   context: Record<string, unknown>;
-  request: { method?: string; path?: string; query?: Record<string, unknown>; header?: string } | null;
+  request: {
+    method?: string;
+    path?: string;
+    query?: Record<string, unknown>;
+    header?: string;
+    /** The raw request body, base64 (Node: request.rawBody; Python: request.body). */
+    rawBase64?: string | null;
+    /** The parsed JSON body (Node: request.body; Python: request.json). */
+    json?: unknown;
+  } | null;
 }
 
 export function echoOf(exchange: Exchange): Echo | undefined {

@@ -47,6 +47,7 @@ export function platformEnv(runtime: RuntimeId, peers: { tracesUrl: string; publ
     FUNC_TIMEOUT: '2',
     REQ_MB_LIMIT: '1',
     SERVICE_NAMESPACE: 'rtcheck',
+    FUNC_MEMORY_LIMIT: '128Mi',
     TRACE_COLLECTOR_ENDPOINT: peers.tracesUrl,
     PUBLISHER_PROXY_ADDRESS: peers.publisherUrl,
   };
@@ -152,6 +153,7 @@ export async function runConformance(options: RunOptions): Promise<RunSummary> {
     if (closed) throw new Error('the run is over (global deadline)');
     const port = launchOptions.defaultPort ? DEFAULT_PORT : await freeLoopbackPort();
     const subjectEnv: Record<string, string> = { ...env, ...(launchOptions.defaultPort ? {} : { FUNC_PORT: String(port) }), ...launchOptions.env };
+    for (const name of launchOptions.unsetEnv ?? []) delete subjectEnv[name];
     const subject = await startSubject(
       engine,
       {

@@ -12,6 +12,8 @@ export const contextChecks: Check[] = [
         runtime: ctx.env.FUNC_RUNTIME,
         namespace: ctx.env.SERVICE_NAMESPACE,
         'body-size-limit': Number(ctx.env.REQ_MB_LIMIT),
+        // Deprecated, but still there when the platform sets FUNC_MEMORY_LIMIT (it does for rtcheck).
+        'memory-limit': ctx.env.FUNC_MEMORY_LIMIT,
       };
       return runCases(
         ctx.subject,

@@ -21,6 +21,8 @@ export const BINARY_REQUEST: Request = {
 };
 
 /** A case on the probe's echo: `check` gets the echo and returns what is wrong, or undefined. */
+const RAW_JSON = '{ "k" :  [1, "two"] }';
+
 function echoCase(name: string, request: Request, check: (echo: Echo) => string | undefined): Case {
   return {
     name,
@@ -197,8 +199,18 @@ export const eventChecks: Check[] = [
             if (request.header !== 'request') return `request.headers["x-rtcheck"] was ${JSON.stringify(request.header)}`;
             return undefined;
           }),
+          // Spacing that parsing would lose proves the raw body is the bytes as sent.
+          echoCase('POST /echo-request (raw and parsed JSON body)', { method: 'POST', path: '/echo-request', headers: { 'content-type': 'application/json' }, body: RAW_JSON }, (echo) => {
+            const request = echo.request;
+            if (!request) return 'event.extensions.request is missing';
+            if (request.method !== 'POST') return `request.method was ${JSON.stringify(request.method)}`;
+            const raw = typeof request.rawBase64 === 'string' ? Buffer.from(request.rawBase64, 'base64').toString('utf8') : undefined;
+            if (raw !== RAW_JSON) return `the raw body was ${JSON.stringify(raw ?? null)}, expected the bytes sent: ${JSON.stringify(RAW_JSON)} (Node: request.rawBody; Python: request.body)`;
+            if (!sameJson(request.json, JSON.parse(RAW_JSON))) return `the parsed body was ${JSON.stringify(request.json)} (Node: request.body; Python: request.json)`;
+            return undefined;
+          }),
         ],
-        'extensions.request gives method, path, query and headers',
+        'extensions.request gives method, path, query, headers, the raw body and the parsed JSON',
       ),
   },
 ];

@@ -52,7 +52,18 @@ export const sdkChecks: Check[] = [
         if (problem) return fail(`the ${type} event: ${problem}`, { request: got.body.toString('utf8').slice(0, 400), logTail: await ctx.subject.logTail() }, hint);
       }
       if (result.refusedRejected !== true) return failure('emitCloudEvent did not reject when the publisher proxy answered 500', answer, ctx.subject, hint);
-      return pass('object and text events reach the proxy well formed; a 500 from the proxy rejects');
+
+      // With no address configured, emitting must fail with an error, not vanish.
+      const bare = await ctx.launch('no-publisher', { unsetEnv: ['PUBLISHER_PROXY_ADDRESS'] });
+      const ready = await ctx.waitReady(bare);
+      if (!ready.ready) return fail(`without PUBLISHER_PROXY_ADDRESS the runtime did not become ready: ${ready.reason ?? 'no answer'}`, { logTail: await bare.logTail() }, 'start without PUBLISHER_PROXY_ADDRESS; fail only when an event is emitted');
+      const unset = await bare.call({ path: '/emit', timeoutMs: 10_000 });
+      const unsetResult = parseJson(unset) as { ok?: boolean; error?: string } | undefined;
+      if (unset.status !== 200 || !unsetResult) return failure('the probe could not run emitCloudEvent without PUBLISHER_PROXY_ADDRESS', unset, bare, hint);
+      if (unsetResult.ok !== false || !unsetResult.error) {
+        return failure('emitCloudEvent did not fail without PUBLISHER_PROXY_ADDRESS', unset, bare, 'reject / raise with a clear error when PUBLISHER_PROXY_ADDRESS is not set');
+      }
+      return pass(`object and text events reach the proxy well formed; a 500 from the proxy rejects; with no address it fails: "${unsetResult.error.slice(0, 100)}"`);
     },
   },
   {

@@ -55,6 +55,9 @@ describe('rtcheck against its fixture runtimes', () => {
     ['emit-no-reject', ['SDK-EMIT']],
     ['batch-accepted', ['EV-BATCH']],
     ['ignores-mod-name', ['LOAD-PATH']],
+    ['no-memory-limit', ['CTX-FIELDS']],
+    ['no-raw-body', ['EV-REQUEST']],
+    ['emit-no-address-ok', ['SDK-EMIT']],
   ];
   for (const [fixture, clauses] of broken) {
     test(`${clauses.join(' + ')}: the ${fixture} runtime fails exactly ${clauses.join(' and ')}`, async (t) => {

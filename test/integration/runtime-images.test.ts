@@ -120,6 +120,15 @@ const CASES: Case[] = [
   },
 ];
 
+/** What both runtimes' /metrics lists, values left out. */
+const METRIC_SERIES = [
+  'function_calls_total',
+  'function_failures_total',
+  ...['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '30', '60', '120', '180', '+Inf'].map((le) => `function_duration_seconds_bucket{le="${le}"}`),
+  'function_duration_seconds_sum',
+  'function_duration_seconds_count',
+];
+
 for (const runtime of RUNTIMES) {
   describe(`${runtime.image} (restricted profile, image user)`, () => {
     let engine: Engine;
@@ -157,6 +166,15 @@ for (const runtime of RUNTIMES) {
         }
       });
     }
+
+    test('HTTP-METRICS: the same series in both runtimes, without labels, with the same buckets', async () => {
+      const text = await (await fetch(`${subject.url}/metrics`)).text();
+      const series = text
+        .split('\n')
+        .filter((line) => line !== '' && !line.startsWith('#'))
+        .map((line) => line.slice(0, line.lastIndexOf(' ')));
+      assert.deepEqual(series, METRIC_SERIES, text);
+    });
 
     test('HTTP-HEALTH: /healthz stays fast while an invocation runs', async () => {
       const slow = fetch(`${subject.url}/sleep`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"ms":1500}' });

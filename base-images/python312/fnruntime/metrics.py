@@ -1,67 +1,52 @@
-"""Prometheus text for GET /metrics (HTTP-METRICS), with Kyma's metric names and `method` label."""
+"""Prometheus text for GET /metrics (HTTP-METRICS): the same series as the Node runtime, no labels."""
 
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
-from typing import Dict, List
+from typing import List
 
-BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
+#: The Node runtime's buckets (prom-client's defaults, extended up to the default FUNC_TIMEOUT).
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 180)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
-class _Histogram:
-    __slots__ = ("counts", "total", "count")
-
-    def __init__(self):
-        self.counts = [0] * len(BUCKETS)
-        self.total = 0.0
-        self.count = 0
-
-
 class Metrics:
-    """Counts calls and failures of the user function and its duration, per HTTP method."""
+    """Counts calls and failures of the user function and its duration."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self.calls: Dict[str, int] = defaultdict(int)
-        self.failures: Dict[str, int] = defaultdict(int)
-        self.durations: Dict[str, _Histogram] = defaultdict(_Histogram)
+        self.calls = 0
+        self.failures = 0
+        self.bucket_counts = [0] * len(BUCKETS)
+        self.total = 0.0
+        self.count = 0
 
-    def observe(self, method: str, seconds: float, failed: bool) -> None:
+    def observe(self, seconds: float, failed: bool) -> None:
         with self._lock:
-            self.calls[method] += 1
+            self.calls += 1
             if failed:
-                self.failures[method] += 1
-            histogram = self.durations[method]
-            histogram.count += 1
-            histogram.total += seconds
+                self.failures += 1
+            self.total += seconds
+            self.count += 1
             for index, bound in enumerate(BUCKETS):
                 if seconds <= bound:
-                    histogram.counts[index] += 1
-                    break
+                    self.bucket_counts[index] += 1
 
     def render(self) -> bytes:
         with self._lock:
             lines: List[str] = [
-                "# HELP function_calls_total Number of calls to user function",
+                "# HELP function_calls_total Number of calls to the function.",
                 "# TYPE function_calls_total counter",
+                f"function_calls_total {self.calls}",
+                "# HELP function_failures_total Number of calls that threw, rejected or timed out.",
+                "# TYPE function_failures_total counter",
+                f"function_failures_total {self.failures}",
+                "# HELP function_duration_seconds Duration of function calls in seconds.",
+                "# TYPE function_duration_seconds histogram",
             ]
-            lines += [f'function_calls_total{{method="{m}"}} {n}' for m, n in sorted(self.calls.items())]
-            lines += ["# HELP function_failures_total Number of exceptions in user function",
-                      "# TYPE function_failures_total counter"]
-            lines += [f'function_failures_total{{method="{m}"}} {self.failures.get(m, 0)}'
-                      for m in sorted(self.calls)]
-            lines += ["# HELP function_duration_seconds Duration of user function in seconds",
-                      "# TYPE function_duration_seconds histogram"]
-            for method, histogram in sorted(self.durations.items()):
-                cumulative = 0
-                for bound, count in zip(BUCKETS, histogram.counts):
-                    cumulative += count
-                    lines.append(f'function_duration_seconds_bucket{{le="{bound}",method="{method}"}}'
-                                 f" {cumulative}")
-                lines.append(f'function_duration_seconds_bucket{{le="+Inf",method="{method}"}}'
-                             f" {histogram.count}")
-                lines.append(f'function_duration_seconds_sum{{method="{method}"}} {histogram.total}')
-                lines.append(f'function_duration_seconds_count{{method="{method}"}} {histogram.count}')
+            lines += [f'function_duration_seconds_bucket{{le="{bound}"}} {count}'
+                      for bound, count in zip(BUCKETS, self.bucket_counts)]
+            lines += [f'function_duration_seconds_bucket{{le="+Inf"}} {self.count}',
+                      f"function_duration_seconds_sum {self.total}",
+                      f"function_duration_seconds_count {self.count}"]
         return ("\n".join(lines) + "\n").encode()

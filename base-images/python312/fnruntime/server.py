@@ -271,7 +271,7 @@ class Invocation:
             span.set_status(Status(StatusCode.ERROR, REASONS.get(status, "error")))
         span.end()
         if self.called:
-            self.app.metrics.observe(self.request.method, time.perf_counter() - self.started, failed)
+            self.app.metrics.observe(time.perf_counter() - self.started, failed)
         self.on_done(rendered)
 
 

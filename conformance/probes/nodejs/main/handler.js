@@ -32,7 +32,15 @@ function echo(event, context) {
     tracer: typeof (event.tracer && event.tracer.startSpan),
     context: ctx,
     request: request
-      ? { method: request.method, path: request.path, query: request.query, header: request.headers && request.headers['x-rtcheck'] }
+      ? {
+          method: request.method,
+          path: request.path,
+          query: request.query,
+          header: request.headers && request.headers['x-rtcheck'],
+          // The raw bytes as received, and the parsed JSON (Express: req.rawBody and req.body).
+          rawBase64: request.rawBody ? Buffer.from(request.rawBody).toString('base64') : null,
+          json: request.body === undefined ? null : request.body,
+        }
       : null,
   };
 }

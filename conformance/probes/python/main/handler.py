@@ -58,8 +58,21 @@ def echo(event, context, request):
             'path': request.path,
             'query': {key: request.query[key] for key in request.query},
             'header': request.headers.get('x-rtcheck'),
+            'rawBase64': raw_base64(getattr(request, 'body', None)),
+            'json': request_json(request),
         },
     }
+
+
+def raw_base64(body):
+    return base64.b64encode(bytes(body)).decode('ascii') if isinstance(body, (bytes, bytearray)) else None
+
+
+def request_json(request):
+    try:
+        return request.json
+    except Exception as error:  # noqa: BLE001 - reported to rtcheck
+        return {'error': f'request.json raised {error!r}'}
 
 
 def emit(event):
