@@ -1,5 +1,5 @@
 // Section 9, lifecycle: SIGTERM with a request in flight lets it finish, then the process exits 0.
-import { type Check, failure, logsWhen } from '../check.js';
+import { type Check, failure, logsWhen, marker } from '../check.js';
 import { randomBytes } from 'node:crypto';
 import { type Exchange, parseJson } from '../exchange.js';
 import { fail, pass } from '../result.js';
@@ -58,7 +58,18 @@ export const lifecycleChecks: Check[] = [
         `${logs.stdout}\n${logs.stderr}`.split('\n').find((l) => l.includes(path) && l.includes(ctx.runtime.id) && /\d+(\.\d+)?\s*m?s\b/.test(l));
       const line = startLine(await logsWhen(ctx.subject, (logs) => startLine(logs) !== undefined));
       if (!line) return fail(`no start-up line naming the runtime (${ctx.runtime.id}), the handler path (${path}) and the load time`, { logTail: await ctx.subject.logTail() }, 'print one line at start: runtime, version, handler path, load time');
-      return pass(`start-up line: ${line.trim()}`);
+
+      // The access log, in a container of its own with KYMA_INTERNAL_LOGGER_ENABLED=true.
+      const hint = 'with KYMA_INTERNAL_LOGGER_ENABLED=true, log one line per request naming its path';
+      const logged = await ctx.launch('access-log', { env: { KYMA_INTERNAL_LOGGER_ENABLED: 'true' } });
+      const ready = await ctx.waitReady(logged);
+      if (!ready.ready) return fail(`with KYMA_INTERNAL_LOGGER_ENABLED=true the runtime did not become ready: ${ready.reason ?? 'no answer'}`, { logTail: await logged.logTail() }, hint);
+      const requestPath = marker('access-log');
+      await logged.call({ path: requestPath });
+      const accessLine = (logs: { stdout: string; stderr: string }): string | undefined => `${logs.stdout}\n${logs.stderr}`.split('\n').find((l) => l.includes(requestPath));
+      const access = accessLine(await logsWhen(logged, (logs) => accessLine(logs) !== undefined));
+      if (!access) return fail(`with KYMA_INTERNAL_LOGGER_ENABLED=true, no log line names the request GET ${requestPath}`, { logTail: await logged.logTail() }, hint);
+      return pass(`start-up line: ${line.trim()}; access log: ${access.trim().slice(0, 120)}`);
     },
   },
 ];

@@ -59,6 +59,13 @@ describe('rtcheck against its fixture runtimes', () => {
     ['no-raw-body', ['EV-REQUEST']],
     ['emit-no-address-ok', ['SDK-EMIT']],
   ];
+  // LC-LOG is a SHOULD: a broken access log is a warning, and a failure with --strict.
+  test('LC-LOG: the no-access-log runtime warns on exactly LC-LOG', async () => {
+    const summary = await check('no-access-log');
+    assert.deepEqual(failed(summary), [], renderText(summary));
+    assert.deepEqual(summary.results.filter((r) => r.status === 'warn').map((r) => r.clause), ['LC-LOG'], renderText(summary));
+    assert.match(summary.results.find((r) => r.clause === 'LC-LOG')?.message ?? '', /no log line names the request/);
+  });
   for (const [fixture, clauses] of broken) {
     test(`${clauses.join(' + ')}: the ${fixture} runtime fails exactly ${clauses.join(' and ')}`, async (t) => {
       const summary = await check(fixture);

@@ -1,6 +1,6 @@
 // The project's base images against the real engine, run as the platform runs them (restricted
 // profile, image user, function copied into the volume). One table of cases runs against both
-// runtimes: the same requests must give the same status codes, content types and bodies.
+// runtimes: the same requests must give the same status codes, content types and bodies, to the word.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -76,6 +76,38 @@ const CASES: Case[] = [
     headers: { 'content-type': 'application/cloudevents+json' },
     body: JSON.stringify({ specversion: '1.0', type: 't', source: '/s', data: {} }),
     status: 400,
+    type: 'text/plain',
+    text: 'Bad Request: invalid structured-mode CloudEvent: missing required attribute id',
+  },
+  {
+    name: 'EV-INVALID: a structured CloudEvent that is not a JSON object is 400',
+    method: 'POST',
+    path: '/echo',
+    headers: { 'content-type': 'application/cloudevents+json' },
+    body: '[1]',
+    status: 400,
+    type: 'text/plain',
+    text: 'Bad Request: invalid structured-mode CloudEvent: the body must be a JSON object',
+  },
+  {
+    name: 'EV-INVALID: a binary CloudEvent without ce-id and ce-source is 400 and names both',
+    method: 'POST',
+    path: '/echo',
+    headers: { 'ce-specversion': '1.0', 'ce-type': 't', 'content-type': 'application/json' },
+    body: '{}',
+    status: 400,
+    type: 'text/plain',
+    text: 'Bad Request: invalid binary-mode CloudEvent: missing required attributes ce-id, ce-source',
+  },
+  {
+    name: 'EV-INVALID: a binary CloudEvent of specversion 0.3 is 400',
+    method: 'POST',
+    path: '/echo',
+    headers: { ...CE_HEADERS, 'ce-specversion': '0.3' },
+    body: '{}',
+    status: 400,
+    type: 'text/plain',
+    text: 'Bad Request: invalid binary-mode CloudEvent: specversion "0.3" is not supported (expected "1.0")',
   },
   {
     name: 'EV-BATCH: a batch is 415',
@@ -84,6 +116,8 @@ const CASES: Case[] = [
     headers: { 'content-type': 'application/cloudevents-batch+json' },
     body: '[]',
     status: 415,
+    type: 'text/plain',
+    text: 'Unsupported Media Type: CloudEvents batch mode (application/cloudevents-batch+json) is not supported',
   },
   {
     name: 'HTTP-BADJSON: malformed JSON is 400',
@@ -92,6 +126,8 @@ const CASES: Case[] = [
     headers: { 'content-type': 'application/json' },
     body: '{"broken":',
     status: 400,
+    type: 'text/plain',
+    text: 'Bad Request: the body is not valid JSON',
   },
   {
     name: 'HTTP-LIMIT: a body over REQ_MB_LIMIT is 413',
@@ -100,6 +136,8 @@ const CASES: Case[] = [
     headers: { 'content-type': 'application/octet-stream' },
     body: 'x'.repeat(1024 * 1024 + 1),
     status: 413,
+    type: 'text/plain',
+    text: 'Payload Too Large: the body exceeds REQ_MB_LIMIT (1 MB)',
   },
   { name: 'RES-ERROR: a thrown error is 500 Internal server error', path: '/throw', status: 500, text: 'Internal server error' },
   {

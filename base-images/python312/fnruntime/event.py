@@ -75,9 +75,8 @@ def parse_body(body: bytes, content_type: Optional[str]) -> Any:
     if kind in JSON_TYPES:
         try:
             return json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not valid UTF-8"
-            raise RequestError(400, f"Invalid JSON body: {reason}") from None
+        except (ValueError, UnicodeDecodeError):
+            raise RequestError(400, "Bad Request: the body is not valid JSON") from None
     if kind.startswith("text/"):
         try:
             return body.decode(_charset(content_type or ""), errors="replace")
@@ -201,15 +200,17 @@ class Event(EventSDK, dict):
             raise AttributeError(name) from None
 
 
-def _missing_or_bad(attributes: Dict[str, Any]) -> Optional[str]:
+def _missing_or_bad(attributes: Dict[str, Any], mode: str) -> Optional[str]:
+    """The Node runtime's words, so that both runtimes answer a bad event alike."""
     missing = [name for name in REQUIRED_ATTRIBUTES
-               if attributes.get(name) is None or attributes.get(name) == ""]
+               if not isinstance(attributes.get(name), str) or attributes.get(name) == ""]
     if missing:
         noun = "attribute" if len(missing) == 1 else "attributes"
-        return f"Invalid CloudEvent: missing required {noun}: {', '.join(missing)}"
+        names = ", ".join(("ce-" + name) if mode == "binary" else name for name in missing)
+        return f"Bad Request: invalid {mode}-mode CloudEvent: missing required {noun} {names}"
     if attributes["specversion"] != "1.0":
-        return (f"Invalid CloudEvent: unsupported specversion {attributes['specversion']!r}"
-                " (expected '1.0')")
+        return (f"Bad Request: invalid {mode}-mode CloudEvent: specversion "
+                f"{json.dumps(attributes['specversion'])} is not supported (expected \"1.0\")")
     return None
 
 
@@ -220,7 +221,7 @@ def _binary(request: Request) -> Optional[Dict[str, Any]]:
             ce[key] = unquote(value)
     if "ce-specversion" not in ce and not ("ce-type" in ce and "ce-source" in ce):
         return None
-    problem = _missing_or_bad({key[3:]: value for key, value in ce.items()})
+    problem = _missing_or_bad({key[3:]: value for key, value in ce.items()}, "binary")
     if problem:
         raise RequestError(400, problem)
     ce["ce-datacontenttype"] = request.headers.get("content-type")
@@ -230,8 +231,9 @@ def _binary(request: Request) -> Optional[Dict[str, Any]]:
 def _structured(request: Request) -> Dict[str, Any]:
     document = parse_body(request.body, request.content_type)
     if not isinstance(document, dict):
-        raise RequestError(400, "Invalid CloudEvent: a structured-mode event must be a JSON object")
-    problem = _missing_or_bad(document)
+        raise RequestError(400, "Bad Request: invalid structured-mode CloudEvent: "
+                                "the body must be a JSON object")
+    problem = _missing_or_bad(document, "structured")
     if problem:
         raise RequestError(400, problem)
     ce: Dict[str, Any] = {}
@@ -244,7 +246,8 @@ def _structured(request: Request) -> Dict[str, Any]:
         try:
             data = base64.b64decode(document["data_base64"], validate=True)
         except (binascii.Error, TypeError, ValueError):
-            raise RequestError(400, "Invalid CloudEvent: data_base64 is not valid base64") from None
+            raise RequestError(400, "Bad Request: invalid structured-mode CloudEvent: "
+                                    "data_base64 is not valid base64") from None
     else:
         data = None
     ce["data"] = data
@@ -254,8 +257,8 @@ def _structured(request: Request) -> Dict[str, Any]:
 def build_event(request: Request, tracer, response: Response, publisher: Publisher) -> Event:
     kind = media_type(request.content_type)
     if kind == BATCH:
-        raise RequestError(415, "Batched CloudEvents (application/cloudevents-batch+json) "
-                                "are not supported")
+        raise RequestError(415, "Unsupported Media Type: CloudEvents batch mode "
+                                "(application/cloudevents-batch+json) is not supported")
     if kind == STRUCTURED:
         ce = _structured(request)
         data = ce.pop("data")

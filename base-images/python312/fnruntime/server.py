@@ -94,6 +94,10 @@ class App:
         self.context = options.context()
         self.timeout = float(options.timeout)
         self.limit = options.body_limit_bytes
+        # The Node runtime's words; the limit printed as JavaScript prints numbers (1, not 1.0).
+        limit_mb = options.body_limit_mb
+        self.too_large_text = ("Payload Too Large: the body exceeds REQ_MB_LIMIT "
+                               f"({int(limit_mb) if limit_mb == int(limit_mb) else limit_mb} MB)")
         self.workers = Workers(MAX_WORKERS)
         self.log = log or (lambda text: sys.stderr.write(text))
         self.access_log = access_log if access_log is not None else (
@@ -376,7 +380,7 @@ class HttpProtocol(asyncio.Protocol):
         self.body = []
         if not self.busy and not self.pending and not self.rejecting:
             self.rejecting = True
-            self._write_raw(plain(413, "Payload Too Large"), head=False, keep_alive=False)
+            self._write_raw(plain(413, self.app.too_large_text), head=False, keep_alive=False)
             self.loop.call_later(DISCARD_SECONDS, self._close)
 
     def on_message_complete(self) -> None:
@@ -411,7 +415,7 @@ class HttpProtocol(asyncio.Protocol):
         self.http10 = version == "1.0"
         keep_alive = keep_alive and not app.closing
         if too_large:
-            self._finish(item, plain(413, "Payload Too Large"), False, 0.0)
+            self._finish(item, plain(413, app.too_large_text), False, 0.0)
             return
         if method in ("GET", "HEAD"):
             if path == "/healthz":
