@@ -90,16 +90,22 @@ export const tracingChecks: Check[] = [
     placement: 'main',
     run: async (ctx) => {
       const hint = 'extract W3C and B3 context from requests and inject traceparent, tracestate, baggage and B3 headers into outgoing calls';
-      const echoUrl = (name: string): string => `/outgoing?url=${encodeURIComponent(`${ctx.peers.echo.url}/${name}`)}`;
-      const w3c = ids();
-      const b3 = ids();
-      const cases: [string, Record<string, string>, string][] = [
-        ['w3c', { traceparent: traceparent(w3c.traceId, w3c.spanId), tracestate: 'rtcheck=1', baggage: 'rtcheck=yes' }, w3c.traceId],
-        ['b3', { 'x-b3-traceid': b3.traceId, 'x-b3-spanid': b3.spanId, 'x-b3-sampled': '1' }, b3.traceId],
-      ];
+      // The probe's HTTP clients: Node's http module and fetch; Python's urllib (over http.client).
+      const clients = ctx.runtime.family === 'nodejs' ? ['http', 'fetch'] : ['urllib'];
+      const echoUrl = (name: string, client: string): string => `/outgoing?client=${client}&url=${encodeURIComponent(`${ctx.peers.echo.url}/${name}`)}`;
+      const cases: [string, Record<string, string>, string][] = [];
+      for (const client of clients) {
+        const w3c = ids();
+        const b3 = ids();
+        cases.push(
+          [`${client}, w3c`, { traceparent: traceparent(w3c.traceId, w3c.spanId), tracestate: 'rtcheck=1', baggage: 'rtcheck=yes' }, w3c.traceId],
+          [`${client}, b3`, { 'x-b3-traceid': b3.traceId, 'x-b3-spanid': b3.spanId, 'x-b3-sampled': '1' }, b3.traceId],
+        );
+      }
       for (const [name, headers, traceId] of cases) {
-        const path = `rtcheck-propagate-${name}`;
-        const answer = await ctx.subject.call({ path: echoUrl(path), headers, timeoutMs: 5000 });
+        const [client = '', context = ''] = name.split(', ');
+        const path = `rtcheck-propagate-${client}-${context}`;
+        const answer = await ctx.subject.call({ path: echoUrl(path, client), headers, timeoutMs: 5000 });
         if (answer.status !== 200) return failure(`the probe's outgoing call failed (${name} context)`, answer, ctx.subject, hint);
         const got = ctx.peers.echo.requests.find((r) => r.path === `/${path}`);
         if (!got) return failure(`the outgoing call never reached rtcheck's echo server (${name} context)`, answer, ctx.subject, hint);
@@ -108,11 +114,11 @@ export const tracingChecks: Check[] = [
         if (!(h.traceparent ?? '').includes(traceId)) problems.push(`traceparent "${h.traceparent ?? ''}" does not carry trace ${traceId}`);
         if ((h['x-b3-traceid'] ?? '') !== traceId) problems.push(`x-b3-traceid "${h['x-b3-traceid'] ?? ''}" is not ${traceId}`);
         if (!h['x-b3-spanid']) problems.push('no x-b3-spanid');
-        if (name === 'w3c' && !(h.tracestate ?? '').includes('rtcheck=1')) problems.push('tracestate not propagated');
-        if (name === 'w3c' && !(h.baggage ?? '').includes('rtcheck=yes')) problems.push('baggage not propagated');
+        if (name.endsWith('w3c') && !(h.tracestate ?? '').includes('rtcheck=1')) problems.push('tracestate not propagated');
+        if (name.endsWith('w3c') && !(h.baggage ?? '').includes('rtcheck=yes')) problems.push('baggage not propagated');
         if (problems.length) return fail(`outgoing call (${name} context in): ${problems.join('; ')}`, { request: JSON.stringify(headers), response: JSON.stringify(h), logTail: await ctx.subject.logTail() }, hint);
       }
-      return pass('W3C (traceparent, tracestate, baggage) and B3 context in → traceparent and B3 headers out');
+      return pass(`W3C (traceparent, tracestate, baggage) and B3 context in → traceparent and B3 headers out, over ${clients.join(' and ')}`);
     },
   },
   {

@@ -58,6 +58,7 @@ describe('rtcheck against its fixture runtimes', () => {
     ['no-memory-limit', ['CTX-FIELDS']],
     ['no-raw-body', ['EV-REQUEST']],
     ['emit-no-address-ok', ['SDK-EMIT']],
+    ['no-fetch-propagation', ['TR-PROPAGATE']],
   ];
   // LC-LOG is a SHOULD: a broken access log is a warning, and a failure with --strict.
   test('LC-LOG: the no-access-log runtime warns on exactly LC-LOG', async () => {

@@ -141,6 +141,7 @@ module.exports = {
       case '/emit':
         return emit(event);
       case '/outgoing':
+        if (query.client === 'fetch') return (await fetch(String(query.url), { signal: AbortSignal.timeout(3000) })).text();
         return get(String(query.url), 3000);
       case '/publish':
         await event.publishCloudEvent({ specversion: '1.0', id: 'P-1', type: 'rtcheck.published', source: '/rtcheck/probe', datacontenttype: 'application/json', data: { p: 1 } });
