@@ -2,8 +2,39 @@
 import { type Case, type Check, failure, logsWhen, runCases, statusIs } from '../check.js';
 import { randomBytes } from 'node:crypto';
 import { type Exchange, mediaType, parseJson } from '../exchange.js';
+import { RawConnection, parseResponse } from '../raw-http.js';
 import type { Subject } from '../subject.js';
 import { fail, pass } from '../result.js';
+
+/**
+ * RES-TIMEOUT's "a late result is discarded", on one raw connection: a handler that finishes 500 ms
+ * after its 408 must not add a second answer to the connection, and a kept-open connection still
+ * answers the next request correctly. Undefined when nothing is wrong (or when there was no 408 to
+ * judge: the rest of the check reports that).
+ */
+async function lateResultProblem(subject: Subject, timeoutMs: number): Promise<{ message: string; received: string } | undefined> {
+  const conn = await RawConnection.open(Number(new URL(subject.url).port));
+  const shown = (data: Buffer): string => data.toString('latin1').slice(0, 400);
+  try {
+    const sentAt = Date.now();
+    conn.get(`/sleep?ms=${timeoutMs + 500}`);
+    const first = await conn.waitFor((data) => parseResponse(data), sentAt + timeoutMs + 2000);
+    if (first?.status !== 408) return undefined;
+    // Watching the connection until well after the late result is due: any byte is a fault.
+    const extra = await conn.waitFor((data) => (data.length > first.end ? true : undefined), sentAt + timeoutMs + 1500);
+    if (extra) return { message: `${conn.received.length - first.end} more bytes followed the 408 on its connection when the handler finished (a late result was sent)`, received: shown(conn.received.subarray(first.end)) };
+    if (conn.closed) return undefined;
+    conn.get('/value/string');
+    const next = await conn.waitFor((data) => parseResponse(data, first.end), Date.now() + 3000);
+    if (next === undefined) return conn.closed ? undefined : { message: 'after the 408, the kept-open connection did not answer the next request', received: shown(conn.received) };
+    if (next.status !== 200 || next.body.toString('utf8') !== 'hello') {
+      return { message: `after the 408, the next request on the connection got ${next.status} "${next.body.toString('utf8').slice(0, 60)}" instead of its own answer`, received: shown(conn.received.subarray(first.end)) };
+    }
+    return undefined;
+  } finally {
+    conn.close();
+  }
+}
 
 /** function_failures_total from /metrics (summed over labels), or undefined without metrics. */
 async function failures(subject: Subject): Promise<number | undefined> {
@@ -100,13 +131,17 @@ export const responseChecks: Check[] = [
     run: async (ctx) => {
       const timeoutMs = Number(ctx.env.FUNC_TIMEOUT) * 1000;
       const hint = 'answer 408 when FUNC_TIMEOUT passes, without waiting for the handler';
+      // Beside it, on a connection of its own, a handler whose result comes soon after the 408.
+      const late = lateResultProblem(ctx.subject, timeoutMs);
       const answer = await ctx.subject.call({ path: `/sleep?ms=${timeoutMs + 3000}`, timeoutMs: timeoutMs + 5000 });
+      const lateProblem = await late;
       if (answer.status !== 408) return failure(`a handler running past FUNC_TIMEOUT=${ctx.env.FUNC_TIMEOUT} s: expected 408, got ${answer.status ?? 'no answer'}`, answer, ctx.subject, hint);
       if (answer.ms > timeoutMs + 1500) return failure(`408 came after ${answer.ms} ms, long after FUNC_TIMEOUT`, answer, ctx.subject, hint);
       if (!/request timeout/i.test(answer.text)) return failure('the 408 body is not "Request Timeout"', answer, ctx.subject, hint);
+      if (lateProblem) return fail(lateProblem.message, { response: lateProblem.received, logTail: await ctx.subject.logTail() }, 'after the 408, drop the late result: write nothing more for that request');
       const health = await ctx.subject.call({ path: '/healthz' });
       if (health.status !== 200) return failure('not healthy after a timeout', health, ctx.subject, hint);
-      return pass(`408 after ${answer.ms} ms (FUNC_TIMEOUT=${ctx.env.FUNC_TIMEOUT}); still healthy`);
+      return pass(`408 after ${answer.ms} ms (FUNC_TIMEOUT=${ctx.env.FUNC_TIMEOUT}); the late result was discarded; still healthy`);
     },
   },
   {

@@ -35,7 +35,8 @@ describe('rtcheck against its fixture runtimes', () => {
     assert.ok(summary.totalMs < 30_000, `took ${summary.totalMs} ms`);
   });
 
-  const broken: [string, string[]][] = [
+  // [fixture, the clauses it fails, what the failure must say (for the newer, finer checks)]
+  const broken: [string, string[], RegExp?][] = [
     ['root-user', ['IMG-USER']],
     ['named-user', ['IMG-USER']],
     ['other-port', ['HTTP-PORT']],
@@ -55,10 +56,11 @@ describe('rtcheck against its fixture runtimes', () => {
     ['emit-no-reject', ['SDK-EMIT']],
     ['batch-accepted', ['EV-BATCH']],
     ['ignores-mod-name', ['LOAD-PATH']],
-    ['no-memory-limit', ['CTX-FIELDS']],
-    ['no-raw-body', ['EV-REQUEST']],
-    ['emit-no-address-ok', ['SDK-EMIT']],
-    ['no-fetch-propagation', ['TR-PROPAGATE']],
+    ['no-memory-limit', ['CTX-FIELDS'], /memory-limit was undefined, expected "128Mi"/],
+    ['no-raw-body', ['EV-REQUEST'], /the raw body was null/],
+    ['emit-no-address-ok', ['SDK-EMIT'], /did not fail without PUBLISHER_PROXY_ADDRESS/],
+    ['no-fetch-propagation', ['TR-PROPAGATE'], /outgoing call \(fetch, w3c context in\)/],
+    ['late-write', ['RES-TIMEOUT'], /more bytes followed the 408 on its connection/],
   ];
   // LC-LOG is a SHOULD: a broken access log is a warning, and a failure with --strict.
   test('LC-LOG: the no-access-log runtime warns on exactly LC-LOG', async () => {
@@ -67,12 +69,13 @@ describe('rtcheck against its fixture runtimes', () => {
     assert.deepEqual(summary.results.filter((r) => r.status === 'warn').map((r) => r.clause), ['LC-LOG'], renderText(summary));
     assert.match(summary.results.find((r) => r.clause === 'LC-LOG')?.message ?? '', /no log line names the request/);
   });
-  for (const [fixture, clauses] of broken) {
+  for (const [fixture, clauses, says] of broken) {
     test(`${clauses.join(' + ')}: the ${fixture} runtime fails exactly ${clauses.join(' and ')}`, async (t) => {
       const summary = await check(fixture);
       const port = summary.results.find((r) => r.clause === 'HTTP-PORT');
       if (clauses.includes('HTTP-PORT') && port?.status === 'skip') return t.skip(port.message);
       assert.deepEqual(failed(summary), clauses, renderText(summary));
+      if (says) assert.match(summary.results.find((r) => r.clause === clauses[0])?.message ?? '', says, renderText(summary));
       for (const result of summary.results.filter((r) => r.status === 'fail')) {
         assert.ok(result.hint ?? result.evidence?.logTail ?? result.evidence?.response, `${result.clause} carries evidence or a hint`);
       }
