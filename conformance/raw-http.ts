@@ -106,16 +106,19 @@ export class RawConnection {
    */
   waitFor<T>(probe: (data: Buffer, closed: boolean) => T | undefined, deadline: number): Promise<T | undefined> {
     return new Promise((resolve) => {
-      const check = (): void => {
+      const check = (timedOut = false): void => {
         const value = probe(this.data, this.ended);
-        if (value !== undefined || this.ended || Date.now() >= deadline) {
+        // The timer decides the deadline, not Date.now(): a timer may fire a millisecond before the
+        // wall clock says the deadline has come, and nothing would re-arm it.
+        if (value !== undefined || this.ended || timedOut) {
           clearTimeout(timer);
-          this.listeners.delete(check);
+          this.listeners.delete(listener);
           resolve(value);
         }
       };
-      const timer = setTimeout(check, Math.max(0, deadline - Date.now()));
-      this.listeners.add(check);
+      const listener = (): void => check();
+      const timer = setTimeout(() => check(true), Math.max(0, deadline - Date.now()));
+      this.listeners.add(listener);
       check();
     });
   }

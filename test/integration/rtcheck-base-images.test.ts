@@ -58,8 +58,9 @@ for (const { base, example, runtime } of FINAL_IMAGES) {
       assert.equal(info.user, '1000', 'FIN-BASE: the final user is the base image\'s numeric user');
 
       const run = await runCliToEnd('rtcheck', [tag, '--json', '-']);
-      assert.equal(run.status, 0, run.stderr);
       const report = JSON.parse(run.stdout) as JsonReport;
+      const problems = report.results.filter((r) => r.status !== 'pass').map((r) => `${r.status} ${r.clause}: ${r.message}`);
+      assert.equal(run.status, 0, `${run.stderr}\n${problems.join('\n')}`);
       assert.deepEqual(report.results.filter((r) => r.status === 'fail').map((r) => r.clause), []);
 
       const answer = await askFunction(engine, tag, {

@@ -1,9 +1,10 @@
 // rtcheck reads some answers as raw bytes off one connection (RES-TIMEOUT's late result): framing.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseResponse } from '../../conformance/raw-http.js';
+import { RawConnection, parseResponse } from '../../conformance/raw-http.js';
 
 const twoResponses = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'raw-http', 'two-responses.bin'));
 
@@ -28,4 +29,20 @@ test('an incomplete response is undefined until its last byte arrives', () => {
 
 test('bytes that are not a status line parse as status 0', () => {
   assert.equal(parseResponse(Buffer.from('garbage\r\n\r\n'))?.status, 0);
+});
+
+test('waiting on a silent connection ends at the deadline, also when the clock lags the timer', async (t) => {
+  const server = createServer(() => undefined);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const conn = await RawConnection.open((server.address() as AddressInfo).port);
+  try {
+    // The wall clock stays 5 ms before the deadline: only the timer can end the wait.
+    const now = Date.now();
+    t.mock.method(Date, 'now', () => now);
+    const guard = new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('the wait did not end at its deadline')), 2000).unref());
+    assert.equal(await Promise.race([conn.waitFor((data) => (data.length > 0 ? true : undefined), now + 5), guard]), undefined);
+  } finally {
+    conn.close();
+    server.close();
+  }
 });
