@@ -3,7 +3,7 @@
 // Prints one JSON object. Usage: tsx bench/cold-start.ts [--runs N] [IMAGE=FUNCTION_DIR ...]
 import { join } from 'node:path';
 import { packDirectory } from '../src/build/archive.js';
-import { connectEngine, onInterrupt, removeOwnContainers } from '../src/engine/index.js';
+import { RESTRICTED_PROFILE, connectEngine, onInterrupt, removeOwnContainers } from '../src/engine/index.js';
 import { freePort } from '../test/support/net.js';
 
 const root = join(import.meta.dirname, '..');
@@ -44,10 +44,7 @@ async function once({ image, fn, cmd }: Subject): Promise<number> {
     env: { FUNC_PORT: String(port), PORT: String(port) },
     ...(cmd ? { cmd, user: '1000' } : {}),
     volumes: ['/kubeless'],
-    readOnlyRootfs: true,
-    tmpfs: { '/tmp': 'rw,size=64m' },
-    capDrop: ['ALL'],
-    securityOpt: ['no-new-privileges'],
+    ...RESTRICTED_PROFILE,
   });
   try {
     await container.putArchive(await packDirectory(fn), '/kubeless');

@@ -2,7 +2,7 @@
 // $KUBELESS_INSTALL_VOLUME volume before start (no bind mounts), the platform's env, and by default the
 // Kubernetes restricted profile. Readiness is polled against a deadline, never waited for by sleeping.
 import { packEntries, readDirectoryEntries } from '../src/build/archive.js';
-import type { Container, ContainerSpec, Engine } from '../src/engine/index.js';
+import { type Container, type Engine, RESTRICTED_PROFILE } from '../src/engine/index.js';
 import { type Exchange, send } from './exchange.js';
 
 export interface SubjectSpec {
@@ -29,12 +29,6 @@ export interface Subject {
   logTail(lines?: number): Promise<string>;
 }
 
-export const RESTRICTED: Pick<ContainerSpec, 'readOnlyRootfs' | 'tmpfs' | 'capDrop' | 'securityOpt'> = {
-  readOnlyRootfs: true,
-  tmpfs: { '/tmp': 'rw,size=64m' },
-  capDrop: ['ALL'],
-  securityOpt: ['no-new-privileges'],
-};
 
 export const ROLE_LABEL = 'io.rt-toolchain.rtcheck-role';
 
@@ -48,7 +42,7 @@ export async function startSubject(engine: Engine, spec: SubjectSpec, track: (co
     env: spec.env,
     volumes: [spec.volume],
     ...(spec.user !== undefined ? { user: spec.user } : {}),
-    ...(spec.restricted ? RESTRICTED : {}),
+    ...(spec.restricted ? RESTRICTED_PROFILE : {}),
     stopTimeoutSeconds: 10,
   });
   track(container);

@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { packEntries } from '../build/archive.js';
 import { ContainerError, EXIT_OK } from '../errors.js';
+import { RESTRICTED_PROFILE } from '../engine/index.js';
 import { runCli, withEngine } from './run.js';
 
 const SERVER = `require('node:http').createServer((req, res) => res.end('smoke ok')).listen(Number(process.env.PORT), '127.0.0.1');`;
@@ -44,10 +45,7 @@ async function main(): Promise<number> {
       env: { PORT: String(options.port) },
       cmd: ['node', '/kubeless/server.js'],
       volumes: ['/kubeless'],
-      readOnlyRootfs: true,
-      tmpfs: { '/tmp': 'rw,size=16m' },
-      capDrop: ['ALL'],
-      securityOpt: ['no-new-privileges'],
+      ...RESTRICTED_PROFILE,
     });
     try {
       await container.putArchive(packEntries([{ path: 'server.js', type: 'file', content: Buffer.from(SERVER) }]), '/kubeless');

@@ -135,7 +135,7 @@ export class DockerEngine implements Engine {
       throw new BuildFailedError('the engine finished the build without reporting an image id', { details: evidence() });
     }
     const id = imageId.startsWith('sha256:') ? imageId : (await this.inspectImage(imageId)).id;
-    return { id, tags, log };
+    return { id, tags };
   }
 
   /**

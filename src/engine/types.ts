@@ -59,8 +59,6 @@ export interface BuiltImage {
   /** Content-addressed id, "sha256:…". */
   id: string;
   tags: string[];
-  /** Every line the build printed, for logs and failure evidence. */
-  log: string[];
 }
 
 /** One entry of an image's history, newest first as the engine lists them. */

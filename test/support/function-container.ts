@@ -2,7 +2,7 @@
 // $KUBELESS_INSTALL_VOLUME volume before start, host networking on a free port, restricted profile
 // (read-only root, tmpfs /tmp, all capabilities dropped, no-new-privileges), the image's own user.
 import { packDirectory } from '../../src/build/archive.js';
-import type { Container, Engine } from '../../src/engine/index.js';
+import { type Container, type Engine, RESTRICTED_PROFILE } from '../../src/engine/index.js';
 import { freePort, pollUntil } from './net.js';
 
 export interface FunctionContainer {
@@ -34,10 +34,7 @@ export async function startFunction(
     network: 'host',
     env: { FUNC_PORT: String(port), FUNC_NAME: 'probe', SERVICE_NAMESPACE: 'tests', ...options.env },
     volumes: [volume],
-    readOnlyRootfs: true,
-    tmpfs: { '/tmp': 'rw,size=64m' },
-    capDrop: ['ALL'],
-    securityOpt: ['no-new-privileges'],
+    ...RESTRICTED_PROFILE,
     stopTimeoutSeconds: 30,
   });
   const logs = async (): Promise<string> => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extract } from 'tar-stream';
 import { packDirectory } from '../../src/build/archive.js';
-import type { Engine } from '../../src/engine/index.js';
+import { type Engine, RESTRICTED_PROFILE } from '../../src/engine/index.js';
 import { baseImage, uniqueTag } from './names.js';
 import { type CliRun, runCliToEnd } from './cli.js';
 import { freePort, pollUntil } from './net.js';
@@ -65,10 +65,7 @@ export async function askFunction(engine: Engine, image: string, options: AskOpt
     purpose: 'test',
     network: 'host',
     env: { ...options.env, FUNC_PORT: String(port) },
-    readOnlyRootfs: true,
-    tmpfs: { '/tmp': 'rw,size=16m' },
-    capDrop: ['ALL'],
-    securityOpt: ['no-new-privileges'],
+    ...RESTRICTED_PROFILE,
   });
   try {
     await container.start();
