@@ -2,9 +2,10 @@
 // (not just a healthy /healthz), under the restricted profile, as the platform runs them.
 // Prints one JSON object. Usage: tsx bench/cold-start.ts [--runs N] [IMAGE=FUNCTION_DIR ...]
 import { join } from 'node:path';
-import { packDirectory } from '../src/build/archive.js';
-import { RESTRICTED_PROFILE, connectEngine, onInterrupt, removeOwnContainers } from '../src/engine/index.js';
+import { packDirectory } from '../src/image/archive.js';
+import { connectEngine, onInterrupt, removeOwnContainers } from '../src/engine/index.js';
 import { freePort } from '../test/support/net.js';
+import { RESTRICTED_PROFILE } from '../src/platform/profile.js';
 
 const root = join(import.meta.dirname, '..');
 const args = process.argv.slice(2);

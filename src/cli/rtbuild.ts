@@ -4,8 +4,8 @@
 // Progress goes to stderr; --json prints one result object on stdout; --dry-run prints the
 // Dockerfile and the build context listing without touching the engine.
 import { Command } from 'commander';
-import { buildBaseImage, parseBaseRequest } from '../build/base-image.js';
-import { assumedBase, buildFunctionImage, contextListing, planFunctionImage } from '../build/builder.js';
+import { buildBaseImage, parseBaseRequest } from '../rtbuild/base-image/builder.js';
+import { assumedBase, buildFunctionImage, contextListing, planFunctionImage } from '../rtbuild/function/builder.js';
 import { type BuildFlags, ENV, loadBuildConfig } from '../config/rtbuild.js';
 import { EXIT_OK } from '../errors.js';
 import { runCli, withEngine } from './run.js';

@@ -4,13 +4,13 @@
 // run (no engine, image missing, bad arguments, unknown runtime).
 import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import { CLAUSES, RTCHECK_SECTIONS } from '../../conformance/clauses.js';
-import { renderJson } from '../../conformance/report/json.js';
-import { renderJunit } from '../../conformance/report/junit.js';
-import { renderText } from '../../conformance/report/text.js';
-import { exitCodeForResults } from '../../conformance/result.js';
-import { CHECKS, RUNTIMES, resolveRuntime, runConformance } from '../../conformance/run.js';
-import { selectClauses } from '../../conformance/select.js';
+import { CLAUSES, RTCHECK_SECTIONS } from '../rtcheck/clauses.js';
+import { renderJson } from '../rtcheck/report/json.js';
+import { renderJunit } from '../rtcheck/report/junit.js';
+import { renderText } from '../rtcheck/report/text.js';
+import { exitCodeForResults } from '../rtcheck/result.js';
+import { CHECKS, RUNTIMES, resolveRuntime, runConformance } from '../rtcheck/run.js';
+import { selectClauses } from '../rtcheck/select.js';
 import { EXIT_OK, InvalidInputError } from '../errors.js';
 import { runCli, withEngine } from './run.js';
 

@@ -4,9 +4,9 @@
 // 127.0.0.1, removes it. Exit 0 when it answered, 1 when the container did not serve, 2 when the
 // tool could not run (no engine, image missing).
 import { Command, InvalidArgumentError } from 'commander';
-import { packEntries } from '../build/archive.js';
+import { packEntries } from '../image/archive.js';
 import { ContainerError, EXIT_OK } from '../errors.js';
-import { RESTRICTED_PROFILE } from '../engine/index.js';
+import { RESTRICTED_PROFILE } from '../platform/profile.js';
 import { runCli, withEngine } from './run.js';
 
 const SERVER = `require('node:http').createServer((req, res) => res.end('smoke ok')).listen(Number(process.env.PORT), '127.0.0.1');`;

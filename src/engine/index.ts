@@ -3,5 +3,4 @@ export { connectEngine, engineTarget, DEFAULT_SOCKET } from './connect.js';
 export type { ConnectOptions, EngineTarget } from './connect.js';
 export { LABEL_MANAGED, LABEL_OWNER, LABEL_PURPOSE, managedLabels, ownerId } from './labels.js';
 export { onInterrupt, reapOrphans, removeOwnContainers } from './reaper.js';
-export { RESTRICTED_PROFILE } from './restricted.js';
 export type * from './types.js';

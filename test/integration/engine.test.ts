@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { packDirectory, packEntries } from '../../src/build/archive.js';
+import { packDirectory, packEntries } from '../../src/image/archive.js';
 import { type Engine, LABEL_MANAGED, LABEL_OWNER, LABEL_PURPOSE, ownerId } from '../../src/engine/index.js';
 import { BuildFailedError, ContainerError, ImageNotFoundError } from '../../src/errors.js';
 import { baseImage, testEngine, uniqueTag } from '../support/engine.js';

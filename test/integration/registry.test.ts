@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { packEntries } from '../../src/build/archive.js';
+import { packEntries } from '../../src/image/archive.js';
 import type { Engine } from '../../src/engine/index.js';
 import { PushFailedError } from '../../src/errors.js';
 import { resolveRegistryAuth } from '../../src/registry/auth.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { Engine } from '../../src/engine/index.js';
-import type { BaseImageResult } from '../../src/build/base-image.js';
+import type { BaseImageResult } from '../../src/rtbuild/base-image/builder.js';
 import { REGISTRY, testEngine, uniqueTag } from '../support/engine.js';
 import { FIXTURES, jsonResult, runRtbuild } from '../support/rtbuild.js';
 

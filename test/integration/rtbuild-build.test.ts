@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { FunctionImageResult } from '../../src/build/builder.js';
+import type { FunctionImageResult } from '../../src/rtbuild/function/builder.js';
 import type { Engine } from '../../src/engine/index.js';
 import { REGISTRY, testEngine, uniqueTag } from '../support/engine.js';
 import {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCliToEnd } from '../support/cli.js';
-import { packDirectory } from '../../src/build/archive.js';
+import { packDirectory } from '../../src/image/archive.js';
 import { testEngine, uniqueTag } from '../support/engine.js';
 import { askFunction } from '../support/rtbuild.js';
 

@@ -2,9 +2,9 @@
 // runtime passes every clause rtcheck checks; each broken variant fails exactly its clause(s).
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { runConformance } from '../../conformance/run.js';
-import { type RunSummary, exitCodeForResults } from '../../conformance/result.js';
-import { renderText } from '../../conformance/report/text.js';
+import { runConformance } from '../../src/rtcheck/run.js';
+import { type RunSummary, exitCodeForResults } from '../../src/rtcheck/result.js';
+import { renderText } from '../../src/rtcheck/report/text.js';
 import type { Engine } from '../../src/engine/index.js';
 import { baseImage, testEngine } from '../support/engine.js';
 import { fixtureImage } from '../support/rtcheck.js';

@@ -1,9 +1,10 @@
 // Runs a runtime image the way the platform does: the function copied into the
 // $KUBELESS_INSTALL_VOLUME volume before start, host networking on a free port, restricted profile
 // (read-only root, tmpfs /tmp, all capabilities dropped, no-new-privileges), the image's own user.
-import { packDirectory } from '../../src/build/archive.js';
-import { type Container, type Engine, RESTRICTED_PROFILE } from '../../src/engine/index.js';
+import { packDirectory } from '../../src/image/archive.js';
+import { type Container, type Engine } from '../../src/engine/index.js';
 import { freePort, pollUntil } from './net.js';
+import { RESTRICTED_PROFILE } from '../../src/platform/profile.js';
 
 export interface FunctionContainer {
   container: Container;

@@ -1,7 +1,7 @@
 // Ports and HTTP polling on 127.0.0.1 only, against deadlines (never fixed sleeps).
 
 // The same helper the product uses, so tests and rtcheck pick ports alike.
-export { freeLoopbackPort as freePort } from '../../conformance/ports.js';
+export { freeLoopbackPort as freePort } from '../../src/platform/ports.js';
 
 export interface PollOptions {
   timeoutMs: number;

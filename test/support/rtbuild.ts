@@ -8,11 +8,12 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extract } from 'tar-stream';
-import { packDirectory } from '../../src/build/archive.js';
-import { type Engine, RESTRICTED_PROFILE } from '../../src/engine/index.js';
+import { packDirectory } from '../../src/image/archive.js';
+import { type Engine } from '../../src/engine/index.js';
 import { baseImage, uniqueTag } from './names.js';
 import { type CliRun, runCliToEnd } from './cli.js';
 import { freePort, pollUntil } from './net.js';
+import { RESTRICTED_PROFILE } from '../../src/platform/profile.js';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'rtbuild');
 

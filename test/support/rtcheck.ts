@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ArchiveEntry, packEntries } from '../../src/build/archive.js';
+import { type ArchiveEntry, packEntries } from '../../src/image/archive.js';
 import type { Engine } from '../../src/engine/index.js';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'rtcheck');

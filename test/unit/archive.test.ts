@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { extract } from 'tar-stream';
-import { packDirectory, packEntries } from '../../src/build/archive.js';
+import { packDirectory, packEntries } from '../../src/image/archive.js';
 import { UnsafePathError } from '../../src/errors.js';
 import { readAll } from '../support/streams.js';
 

@@ -1,7 +1,7 @@
 // The .dockerignore matcher: the same answers the Docker engine gives for the same patterns.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createIgnoreMatcher } from '../../src/build/ignore.js';
+import { createIgnoreMatcher } from '../../src/rtbuild/function/ignore.js';
 
 function ignored(lines: string[], paths: string[]): string[] {
   const matcher = createIgnoreMatcher(lines);

@@ -2,12 +2,12 @@
 // leak detection (HTTP-NOLEAK), the image-config checks, and the SDK event validation.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { imageChecks, shellWrapper } from '../../conformance/checks/image.js';
-import { leaks } from '../../conformance/checks/http.js';
-import { eventProblem } from '../../conformance/checks/sdk.js';
-import { ownReadyTimeout } from '../../conformance/run.js';
-import type { CheckContext } from '../../conformance/check.js';
-import { decodeExport, decodeJson, decodeProtobuf } from '../../conformance/peers/otlp.js';
+import { imageChecks, shellWrapper } from '../../src/rtcheck/checks/image.js';
+import { leaks } from '../../src/rtcheck/checks/http.js';
+import { eventProblem } from '../../src/rtcheck/checks/sdk.js';
+import { ownReadyTimeout } from '../../src/rtcheck/run.js';
+import type { CheckContext } from '../../src/rtcheck/check.js';
+import { decodeExport, decodeJson, decodeProtobuf } from '../../src/rtcheck/peers/otlp.js';
 import type { ImageInfo } from '../../src/engine/index.js';
 
 // Protobuf encoding of just what the decoder reads, to build test messages by hand.

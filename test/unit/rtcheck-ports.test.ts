@@ -2,7 +2,7 @@
 // The kernel's own picks repeat (seen here: 230 repeats in 2,000 picks one after another).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freeLoopbackPort } from '../../conformance/ports.js';
+import { freeLoopbackPort } from '../../src/platform/ports.js';
 
 test('HTTP-PORT: free loopback ports are never handed out twice by one process', async () => {
   const ports: number[] = [];

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { RawConnection, parseResponse } from '../../conformance/raw-http.js';
+import { RawConnection, parseResponse } from '../../src/rtcheck/raw-http.js';
 
 const twoResponses = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'raw-http', 'two-responses.bin'));
 

@@ -1,10 +1,10 @@
 // rtcheck's results → exit code, and the text, JSON and JUnit renderers of the same values.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderJson } from '../../conformance/report/json.js';
-import { renderJunit, xmlEscape } from '../../conformance/report/junit.js';
-import { renderText } from '../../conformance/report/text.js';
-import { type CheckResult, type RunSummary, exitCodeForResults, statusFor } from '../../conformance/result.js';
+import { renderJson } from '../../src/rtcheck/report/json.js';
+import { renderJunit, xmlEscape } from '../../src/rtcheck/report/junit.js';
+import { renderText } from '../../src/rtcheck/report/text.js';
+import { type CheckResult, type RunSummary, exitCodeForResults, statusFor } from '../../src/rtcheck/result.js';
 
 const passed: CheckResult = { clause: 'IMG-USER', level: 'MUST', status: 'pass', ms: 1, message: 'user 1000 is numeric and not root' };
 const failed: CheckResult = {

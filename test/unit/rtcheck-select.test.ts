@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CLAUSES, RTCHECK_SECTIONS } from '../../conformance/clauses.js';
-import { CHECKS } from '../../conformance/run.js';
-import { selectClauses } from '../../conformance/select.js';
+import { CLAUSES, RTCHECK_SECTIONS } from '../../src/rtcheck/clauses.js';
+import { CHECKS } from '../../src/rtcheck/run.js';
+import { selectClauses } from '../../src/rtcheck/select.js';
 import { InvalidInputError } from '../../src/errors.js';
 
 const ids = (selection: Parameters<typeof selectClauses>[0]): string[] => selectClauses(selection).map((c) => c.id);

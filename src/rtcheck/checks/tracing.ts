@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { type Check, type CheckContext, echoOf, failure, runCases, statusIs } from '../check.js';
 import { startBlackHole } from '../peers/black-hole.js';
 import { type Outcome, fail, pass, skip } from '../result.js';
-import { freeLoopbackPort } from '../ports.js';
+import { freeLoopbackPort } from '../../platform/ports.js';
 
 const SERVER = 2;
 /** The span the probe starts with event.tracer on /span. */

@@ -1,7 +1,7 @@
 // Section 9, lifecycle: SIGTERM with a request in flight lets it finish, then the process exits 0.
 import { type Check, failure, logsWhen, marker } from '../check.js';
 import { randomBytes } from 'node:crypto';
-import { type Exchange, parseJson } from '../exchange.js';
+import { type Exchange, parseJson } from '../../platform/exchange.js';
 import { fail, pass } from '../result.js';
 
 export const lifecycleChecks: Check[] = [

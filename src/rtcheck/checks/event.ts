@@ -1,7 +1,7 @@
 // Section 4, the event object: binary and structured CloudEvents, invalid and batch ones, plain
 // requests, the fields every event has, and the request the handler can read.
 import { type Case, type Check, type Echo, echoOf, marker, runCases, runCasesUncalled, sameJson, statusIs } from '../check.js';
-import type { Exchange, Request } from '../exchange.js';
+import type { Exchange, Request } from '../../platform/exchange.js';
 
 const CE_TIME = '2026-11-23T20:15:00.123456789Z';
 

@@ -2,7 +2,7 @@
 // malformed JSON, and error answers that leak nothing.
 import { connect } from 'node:net';
 import { type Case, type Check, calledPaths, echoOf, failure, marker, notCalled, runCases, runCasesUncalled, sameJson, statusIs } from '../check.js';
-import { type Exchange, mediaType } from '../exchange.js';
+import { type Exchange, mediaType } from '../../platform/exchange.js';
 import { fail, pass, skip } from '../result.js';
 import type { Subject } from '../subject.js';
 

@@ -2,7 +2,7 @@
 // from every line rtbuild prints. The files go into the build context under rtbuild/secrets/ and
 // exist only in the deps stage (FIN-SECRETS).
 import { readFile } from 'node:fs/promises';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError } from '../../errors.js';
 
 export interface CredentialFile {
   /** Name inside the deps stage's secrets folder: "npmrc" or "pip.conf". */

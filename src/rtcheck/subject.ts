@@ -1,9 +1,10 @@
 // The image under test, run as the platform runs it: host networking, the function copied into the
 // $KUBELESS_INSTALL_VOLUME volume before start (no bind mounts), the platform's env, and by default the
 // Kubernetes restricted profile. Readiness is polled against a deadline, never waited for by sleeping.
-import { packEntries, readDirectoryEntries } from '../src/build/archive.js';
-import { type Container, type Engine, RESTRICTED_PROFILE } from '../src/engine/index.js';
-import { type Exchange, send } from './exchange.js';
+import { packEntries, readDirectoryEntries } from '../image/archive.js';
+import { type Container, type Engine } from '../engine/index.js';
+import { type Exchange, send } from '../platform/exchange.js';
+import { RESTRICTED_PROFILE } from '../platform/profile.js';
 
 export interface SubjectSpec {
   /** What this container is for, e.g. "main", "load-fail"; becomes a label. */

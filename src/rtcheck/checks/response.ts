@@ -1,7 +1,7 @@
 // Section 7, responses: returned values, custom status and headers, errors, timeouts, crash safety.
 import { type Case, type Check, failure, logsWhen, runCases, statusIs } from '../check.js';
 import { randomBytes } from 'node:crypto';
-import { type Exchange, mediaType, parseJson } from '../exchange.js';
+import { type Exchange, mediaType, parseJson } from '../../platform/exchange.js';
 import { RawConnection, parseResponse } from '../raw-http.js';
 import type { Subject } from '../subject.js';
 import { fail, pass } from '../result.js';

@@ -1,7 +1,7 @@
 // Section 5, the event SDK: emitCloudEvent reaches the publisher proxy, correctly formed; the
 // response helpers set status, header and content type.
 import { type Check, failure, runCases, sameJson, statusIs } from '../check.js';
-import { parseJson } from '../exchange.js';
+import { parseJson } from '../../platform/exchange.js';
 import type { Recorded } from '../peers/recorder.js';
 import { fail, pass } from '../result.js';
 

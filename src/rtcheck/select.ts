@@ -1,7 +1,7 @@
 // --only / --skip: which clauses a run checks. Tokens are clause ids (HTTP-LIMIT) or group names
 // (http, image, …), in any letter case, separated by commas or spaces.
 import { CLAUSES, type Clause, GROUPS, RTCHECK_SECTIONS } from './clauses.js';
-import { InvalidInputError } from '../src/errors.js';
+import { InvalidInputError } from '../errors.js';
 
 export interface Selection {
   only?: string | undefined;

@@ -5,17 +5,17 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { runConformance } from '../../conformance/run.js';
-import { renderText } from '../../conformance/report/text.js';
-import { countResults, exitCodeForResults } from '../../conformance/result.js';
-import type { Engine } from '../engine/index.js';
-import { BuildFailedError, ContractFailedError, InvalidInputError } from '../errors.js';
-import { formatReference, parseReference } from '../image/reference.js';
-import { packEntries, readDirectoryEntries, sourceDateEpoch } from './archive.js';
-import { createIgnoreMatcher } from './ignore.js';
-import { gitFacts } from './labels.js';
-import { findUpward } from '../project-files.js';
-import { type PushedReference, pushTags } from './publish.js';
+import { runConformance } from '../../rtcheck/run.js';
+import { renderText } from '../../rtcheck/report/text.js';
+import { countResults, exitCodeForResults } from '../../rtcheck/result.js';
+import type { Engine } from '../../engine/index.js';
+import { BuildFailedError, ContractFailedError, InvalidInputError } from '../../errors.js';
+import { formatReference, parseReference } from '../../image/reference.js';
+import { packEntries, readDirectoryEntries, sourceDateEpoch } from '../../image/archive.js';
+import { createIgnoreMatcher } from '../function/ignore.js';
+import { gitFacts } from '../../image/labels.js';
+import { findUpward } from '../../project-files.js';
+import { type PushedReference, pushTags } from '../publish/registry.js';
 
 /** The base images this project ships: where they live and how their build context is prepared. */
 export const PROJECT_RUNTIMES = {

@@ -4,17 +4,17 @@
 import { stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { BuildConfig } from '../config/rtbuild.js';
-import type { Engine, ImageInfo } from '../engine/index.js';
-import { BuildFailedError, ImageNotFoundError, InvalidInputError, isRtError } from '../errors.js';
-import { parseReference } from '../image/reference.js';
-import { resolveRegistryAuth } from '../registry/auth.js';
-import { type ArchiveEntry, packEntries } from './archive.js';
+import type { BuildConfig } from '../../config/rtbuild.js';
+import type { Engine, ImageInfo } from '../../engine/index.js';
+import { BuildFailedError, ImageNotFoundError, InvalidInputError, isRtError } from '../../errors.js';
+import { parseReference } from '../../image/reference.js';
+import { resolveRegistryAuth } from '../../registry/auth.js';
+import { type ArchiveEntry, packEntries } from '../../image/archive.js';
 import { CONTEXT_DEPS, CONTEXT_SECRETS, CONTEXT_SOURCES, REGISTRY_ARGS, generateDockerfile } from './dockerfile.js';
-import { type FunctionSource, readFunctionSource } from './function-source.js';
-import { baseDigestOf, gitFacts, ociLabels } from './labels.js';
-import { type PushedReference, pushTags } from './publish.js';
-import { DEFAULT_INSTALL_VOLUME, DEFAULT_MODULE_NAME, type RuntimeSpec, runtimeSpec } from './runtime.js';
+import { type FunctionSource, readFunctionSource } from './source.js';
+import { baseDigestOf, gitFacts, ociLabels } from '../../image/labels.js';
+import { type PushedReference, pushTags } from '../publish/registry.js';
+import { DEFAULT_INSTALL_VOLUME, DEFAULT_MODULE_NAME, type RuntimeSpec, runtimeSpec } from '../../platform/runtimes.js';
 import { type CredentialFile, type Redactor, createRedactor, readCredentialFile } from './secrets.js';
 
 /** What rtbuild takes from the base image (FIN-BASE, IMG-RUNTIME, IMG-VOLUME). */

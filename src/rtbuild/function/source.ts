@@ -3,10 +3,10 @@
 // engine work.
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { InvalidInputError } from '../errors.js';
-import { type ArchiveEntry, readDirectoryEntries } from './archive.js';
+import { InvalidInputError } from '../../errors.js';
+import { type ArchiveEntry, readDirectoryEntries } from '../../image/archive.js';
 import { type IgnoreMatcher, createIgnoreMatcher } from './ignore.js';
-import type { RuntimeSpec } from './runtime.js';
+import type { RuntimeSpec } from '../../platform/runtimes.js';
 
 /** Ignore files read from the source folder, first found wins. */
 export const IGNORE_FILES = ['.rtbuildignore', '.dockerignore'] as const;

@@ -5,7 +5,7 @@
 //          unchanged: FIN-LAYERS), then the sources (root-owned, 0644/0755 from the reproducible
 //          context: FIN-SOURCES), and keeps the base image's user (FIN-BASE).
 import { posix } from 'node:path';
-import { DEPENDENCY_DIRS, type RuntimeFamily } from './runtime.js';
+import { DEPENDENCY_DIRS, type RuntimeFamily } from '../../platform/runtimes.js';
 
 /** Folders inside the build context; the sources are under function/<install dir>/. */
 export const CONTEXT_SOURCES = 'function';

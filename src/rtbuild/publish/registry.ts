@@ -1,8 +1,8 @@
 // Publishing a built image: push every tag to its registry with the Docker config's credentials.
 // The seam for other destinations (a tarball, a second registry) and for `rtbuild base`.
-import type { Engine, ProgressListener } from '../engine/index.js';
-import { parseReference } from '../image/reference.js';
-import { resolveRegistryAuth } from '../registry/auth.js';
+import type { Engine, ProgressListener } from '../../engine/index.js';
+import { parseReference } from '../../image/reference.js';
+import { resolveRegistryAuth } from '../../registry/auth.js';
 
 export interface PushedReference {
   reference: string;

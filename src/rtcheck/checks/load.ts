@@ -1,8 +1,8 @@
 // Section 2, loading the function: the probe is found at the contract's path, readiness means loaded,
 // and a broken module makes the process fail fast with one clear line.
-import { DEPENDENCY_DIRS, type RuntimeFamily } from '../../src/build/runtime.js';
+import { DEPENDENCY_DIRS, type RuntimeFamily } from '../../platform/runtimes.js';
 import { type Check, type CheckContext, failure, logsWhen, runCases } from '../check.js';
-import { describeResponse } from '../exchange.js';
+import { describeResponse } from '../../platform/exchange.js';
 import { type Outcome, fail, pass } from '../result.js';
 
 /** How long LOAD-FAIL allows, from start to exit (5 s, plus the engine's own latency). */

@@ -1,8 +1,8 @@
 // What a check is and what it may use. A check cites one clause, says where it runs (the image config
 // alone, the long-lived main subject, or a short container of its own) and returns an Outcome.
-import type { RuntimeFamily } from '../src/build/runtime.js';
-import type { ImageInfo } from '../src/engine/index.js';
-import { type Exchange, type Request, describeRequest, describeResponse, parseJson } from './exchange.js';
+import type { RuntimeFamily } from '../platform/runtimes.js';
+import type { ImageInfo } from '../engine/index.js';
+import { type Exchange, type Request, describeRequest, describeResponse, parseJson } from '../platform/exchange.js';
 import type { Peers } from './peers/index.js';
 import type { Evidence, Outcome } from './result.js';
 import { fail, pass } from './result.js';
@@ -12,7 +12,7 @@ export type RuntimeId = 'nodejs20' | 'python312';
 
 export interface RuntimeInfo {
   id: RuntimeId;
-  /** Also the folder of its probes: conformance/probes/<family>/. */
+  /** Also the folder of its probes: src/rtcheck/probes/<family>/. */
   family: RuntimeFamily;
   /** The module file the runtime must load, as copied into the volume. */
   moduleFile: string;
@@ -33,7 +33,7 @@ export interface Startup {
 }
 
 export interface LaunchOptions {
-  /** A probe folder under conformance/probes/<runtime>/, default "main". */
+  /** A probe folder under src/rtcheck/probes/<runtime>/, default "main". */
   probe?: string;
   env?: Record<string, string>;
   /** Platform variables this container does not get (e.g. PUBLISHER_PROXY_ADDRESS). */

@@ -1,23 +1,16 @@
 // The contract as data: every clause of CONTRACT.md (../shared/CONTRACT.md, kept word for word in
-// docs/CONTRACT.md) with its id, level, section and a short text. rtcheck checks sections 1–9; section 10
-// (final function images) belongs to rtbuild and is listed here so that ids stay in one place.
-// test/unit/rtcheck-clauses.test.ts keeps this table in step with the spec.
+// docs/CONTRACT.md) with its id, level, section and a short text. rtcheck checks sections 1–9 under the
+// image's own entrypoint and section 11 under Kyma's buildless launch; sections 10 and 12 (the images
+// rtbuild produces) are checked by rtbuild's own tests and listed here so that ids stay in one place.
+// test/unit/rtcheck-select.test.ts keeps this table in step with the spec; `ClauseId` makes a wrong id
+// a type error anywhere it is cited.
 
 export type Level = 'MUST' | 'SHOULD';
 
-export type Group =
-  | 'image'
-  | 'load'
-  | 'http'
-  | 'event'
-  | 'sdk'
-  | 'context'
-  | 'response'
-  | 'tracing'
-  | 'lifecycle'
-  | 'final';
+export const GROUPS = ['image', 'load', 'http', 'event', 'sdk', 'context', 'response', 'tracing', 'lifecycle', 'final', 'kyma', 'override'] as const;
+export type Group = (typeof GROUPS)[number];
 
-export interface Clause {
+interface ClauseRow {
   readonly id: string;
   readonly level: Level;
   readonly section: number;
@@ -26,10 +19,10 @@ export interface Clause {
   readonly text: string;
 }
 
-export const CLAUSES: readonly Clause[] = [
+export const CLAUSES = [
   { id: 'IMG-USER', level: 'MUST', section: 1, group: 'image', text: "the image's default user is numeric and not 0 (`USER 1000`, or `1000:1000`)." },
   { id: 'IMG-VOLUME', level: 'MUST', section: 1, group: 'image', text: "the image config sets `KUBELESS_INSTALL_VOLUME` (default `/kubeless`), and the runtime reads the function…" },
-  { id: 'IMG-RUNTIME', level: 'MUST', section: 1, group: 'image', text: "the image config sets `FUNC_RUNTIME` to the runtime id (`nodejs20`, `python312`)." },
+  { id: 'IMG-RUNTIME', level: 'MUST', section: 1, group: 'image', text: "the image config sets `FUNC_RUNTIME` to the runtime id, one of Kyma's (`nodejs20`, `nodejs22`, `nodejs24`, `python312`;…" },
   { id: 'IMG-SIGNALS', level: 'MUST', section: 1, group: 'image', text: "the server runs as PID 1 or under an init that forwards signals (exec-form `CMD`/`ENTRYPOINT`, no `sh -c`…" },
   { id: 'IMG-PORT-EXPOSE', level: 'SHOULD', section: 1, group: 'image', text: "the image config exposes `8080/tcp`." },
   { id: 'IMG-RESTRICTED', level: 'MUST', section: 1, group: 'image', text: "the runtime works unchanged under the Kubernetes *restricted* profile: read-only root filesystem with a…" },
@@ -38,7 +31,7 @@ export const CLAUSES: readonly Clause[] = [
   { id: 'LOAD-DEPS', level: 'MUST', section: 2, group: 'load', text: "dependencies installed next to the sources resolve for user code (Node:…" },
   { id: 'LOAD-FAIL', level: 'MUST', section: 2, group: 'load', text: "a missing module, a syntax or import error, or a missing / non-callable handler makes the process print…" },
   { id: 'LOAD-READY', level: 'MUST', section: 2, group: 'load', text: "`GET /healthz` answers 200 only once the function is loaded; the first invocation after the first healthy…" },
-  { id: 'HTTP-PORT', level: 'MUST', section: 3, group: 'http', text: "listens on port 8080 on all interfaces." },
+  { id: 'HTTP-PORT', level: 'MUST', section: 3, group: 'http', text: "listens on port 8080 on all interfaces. `FUNC_PORT` may override it; the default is 8080." },
   { id: 'HTTP-HEALTH', level: 'MUST', section: 3, group: 'http', text: "`GET /healthz` → 200 `OK`; it stays fast (under 1 s) while invocations are running (liveness), including…" },
   { id: 'HTTP-METRICS', level: 'SHOULD', section: 3, group: 'http', text: "`GET /metrics` → Prometheus text with `function_calls_total`, `function_failures_total` and the histogram…" },
   { id: 'HTTP-FAVICON', level: 'SHOULD', section: 3, group: 'http', text: "`GET /favicon.ico` → 204 without calling user code." },
@@ -77,15 +70,35 @@ export const CLAUSES: readonly Clause[] = [
   { id: 'FIN-SECRETS', level: 'MUST', section: 10, group: 'final', text: "no registry credentials (`.npmrc`, `pip.conf`), `.git`, `.env` or build-only file ends up in any layer of…" },
   { id: 'FIN-LAYERS', level: 'MUST', section: 10, group: 'final', text: "dependencies and sources are separate layers; a change to the sources alone reuses the dependency layer." },
   { id: 'FIN-LABELS', level: 'SHOULD', section: 10, group: 'final', text: "OCI labels `org.opencontainers.image.base.name`, `...base.digest`, `...created` (from `SOURCE_DATE_EPOCH`…" },
-];
+  { id: 'KB-LAUNCH', level: 'MUST', section: 11, group: 'kyma', text: "the image serves the function when started as the controller starts it: `sh -c SCRIPT`, user 1000, read-only root,…" },
+  { id: 'KB-GIT', level: 'MUST', section: 11, group: 'kyma', text: "the same with sources from a Git repository: SCRIPT copies `/git-repository/src/*` into the working directory…" },
+  { id: 'KB-DEPS', level: 'MUST', section: 11, group: 'kyma', text: "dependencies named in `FUNC_HANDLER_DEPENDENCIES` are installed at start from the registry and with the…" },
+  { id: 'KB-CONTRACT', level: 'MUST', section: 11, group: 'kyma', text: "sections 3–8 hold under this launch as they do under the image's own entrypoint." },
+  { id: 'KB-PROBES', level: 'MUST', section: 11, group: 'kyma', text: "under this launch `/healthz` on port 8080 answers within the controller's probe timeouts (readiness 2 s,…" },
+  { id: 'KB-TERM', level: 'SHOULD', section: 11, group: 'kyma', text: "SIGTERM under this launch still lets in-flight invocations finish, flushes spans and ends the container well…" },
+  { id: 'OVR-BAKED', level: 'MUST', section: 12, group: 'override', text: "`rtbuild` can produce an image for a Function's `runtimeImageOverride` that carries the function's…" },
+  { id: 'OVR-MANIFEST', level: 'MUST', section: 12, group: 'override', text: "with such an image `rtbuild` writes the Function resource that runs it (`apiVersion:…" },
+  { id: 'OVR-INPUT', level: 'SHOULD', section: 12, group: 'override', text: "`rtbuild` also takes a Function resource with inline sources (a YAML file, or a folder as `kyma function…" },
+] as const satisfies readonly ClauseRow[];
 
-export const GROUPS: readonly Group[] = ['image', 'load', 'http', 'event', 'sdk', 'context', 'response', 'tracing', 'lifecycle', 'final'];
+export type ClauseId = (typeof CLAUSES)[number]['id'];
 
-/** The sections `rtcheck IMAGE` covers; section 10 is checked by rtbuild's own tests. */
-export const RTCHECK_SECTIONS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+export interface Clause extends ClauseRow {
+  readonly id: ClauseId;
+}
 
-const byId = new Map(CLAUSES.map((clause) => [clause.id, clause]));
+/** The sections `rtcheck IMAGE` covers: 1–9 under the image's own entrypoint, 11 under Kyma's launch. */
+export const RTCHECK_SECTIONS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11];
+
+/** Sections 3–8: what KB-CONTRACT re-runs under Kyma's buildless launch. */
+export const KB_CONTRACT_SECTIONS: readonly number[] = [3, 4, 5, 6, 7, 8];
+
+const byId = new Map<string, Clause>(CLAUSES.map((clause) => [clause.id, clause]));
 
 export function clauseById(id: string): Clause | undefined {
   return byId.get(id);
+}
+
+export function isClauseId(id: string): id is ClauseId {
+  return byId.has(id);
 }

@@ -2,9 +2,9 @@
 // long-lived main subject for most HTTP checks, run the checks that need containers of their own beside
 // it, all under one global deadline; remove every container in `finally`.
 import { join } from 'node:path';
-import type { Container, Engine } from '../src/engine/index.js';
-import { InvalidInputError } from '../src/errors.js';
-import { findUpward } from '../src/project-files.js';
+import type { Container, Engine } from '../engine/index.js';
+import { InvalidInputError } from '../errors.js';
+import { findUpward } from '../project-files.js';
 import { type Check, type CheckContext, type LaunchOptions, type RuntimeId, type RuntimeInfo, type Startup } from './check.js';
 import { imageChecks } from './checks/image.js';
 import { loadChecks } from './checks/load.js';
@@ -17,7 +17,7 @@ import { tracingChecks } from './checks/tracing.js';
 import { lifecycleChecks } from './checks/lifecycle.js';
 import { type Clause } from './clauses.js';
 import { startPeers } from './peers/index.js';
-import { freeLoopbackPort } from './ports.js';
+import { freeLoopbackPort } from '../platform/ports.js';
 import { type CheckResult, type Outcome, type RunSummary, fail, skip, statusFor } from './result.js';
 import { selectClauses } from './select.js';
 import { type Subject, startSubject, waitReady } from './subject.js';
@@ -68,9 +68,9 @@ export function resolveRuntime(flag: string | undefined, declared: string | unde
   return { id: id as RuntimeId, ...RUNTIMES[id as RuntimeId] };
 }
 
-/** conformance/probes of the project, from the sources or from the built CLIs in dist/. */
+/** src/rtcheck/probes of the project, from the sources or from the built CLIs in dist/. */
 function probesRoot(): string {
-  return findUpward(import.meta.dirname, join('conformance', 'probes')) ?? join(import.meta.dirname, 'probes');
+  return findUpward(import.meta.dirname, join('src', 'rtcheck', 'probes')) ?? join(import.meta.dirname, 'probes');
 }
 
 export interface RunOptions {
