@@ -14,7 +14,7 @@ import { CONTEXT_DEPS, CONTEXT_SECRETS, CONTEXT_SOURCES, REGISTRY_ARGS, generate
 import { type FunctionSource, readFunctionSource } from './source.js';
 import { baseDigestOf, gitFacts, ociLabels } from '../../image/labels.js';
 import { type PushedReference, pushTags } from '../publish/registry.js';
-import { DEFAULT_INSTALL_VOLUME, DEFAULT_MODULE_NAME, type RuntimeSpec, runtimeSpec } from '../../platform/runtimes.js';
+import { DEFAULT_INSTALL_VOLUME, DEFAULT_MODULE_NAME, type Family, runtimeById } from '../../platform/runtimes.js';
 import { type CredentialFile, type Redactor, createRedactor, readCredentialFile } from './secrets.js';
 
 /** What rtbuild takes from the base image (FIN-BASE, IMG-RUNTIME, IMG-VOLUME). */
@@ -33,7 +33,7 @@ export interface BaseFacts {
 
 export interface FunctionImagePlan {
   base: BaseFacts;
-  spec: RuntimeSpec;
+  spec: Family;
   source: FunctionSource;
   /** The credential file the install step uses, if any (its content goes to the deps stage only). */
   credentialPath: string | undefined;
@@ -187,29 +187,29 @@ function under(prefix: string, entries: readonly ArchiveEntry[]): ArchiveEntry[]
 }
 
 export async function planFunctionImage(config: BuildConfig, base: BaseFacts): Promise<FunctionImagePlan> {
-  const spec = runtimeSpec(base.runtime);
+  const spec = runtimeById(base.runtime).family;
   const source = await readFunctionSource(config.source, spec, { moduleName: base.moduleName });
   // A credential file in the source folder (never shipped) serves the install step when no flag names one.
-  const credentialName = spec.family === 'nodejs' ? 'npmrc' : 'pip.conf';
-  const inFolder = join(source.root, spec.family === 'nodejs' ? '.npmrc' : 'pip.conf');
-  const credentialPath = (spec.family === 'nodejs' ? config.npmrc : config.pipConf) ?? ((await isFile(inFolder)) ? inFolder : undefined);
-  const otherCredential = spec.family === 'nodejs' ? config.pipConf : config.npmrc;
+  const credentialName = spec.name === 'nodejs' ? 'npmrc' : 'pip.conf';
+  const inFolder = join(source.root, spec.name === 'nodejs' ? '.npmrc' : 'pip.conf');
+  const credentialPath = (spec.name === 'nodejs' ? config.npmrc : config.pipConf) ?? ((await isFile(inFolder)) ? inFolder : undefined);
+  const otherCredential = spec.name === 'nodejs' ? config.pipConf : config.npmrc;
   if (otherCredential !== undefined) {
-    throw new InvalidInputError(`${spec.family === 'nodejs' ? '--pip-conf' : '--npmrc'} was given for a ${base.runtime} function`, {
-      hint: spec.family === 'nodejs' ? 'Node functions take --npmrc' : 'Python functions take --pip-conf',
+    throw new InvalidInputError(`${spec.name === 'nodejs' ? '--pip-conf' : '--npmrc'} was given for a ${base.runtime} function`, {
+      hint: spec.name === 'nodejs' ? 'Node functions take --npmrc' : 'Python functions take --pip-conf',
     });
   }
   let credential: CredentialFile | undefined;
   if (credentialPath !== undefined) credential = await readCredentialFile(credentialPath, credentialName);
-  const registryUrl = spec.family === 'nodejs' ? config.npmRegistry : config.pipIndexUrl;
+  const registryUrl = spec.name === 'nodejs' ? config.npmRegistry : config.pipIndexUrl;
 
   const deps = source.dependencies;
   const buildArgs: Record<string, string> = { base_image: config.baseImage };
   const depsArgs: string[] = [];
   if (deps) {
     if (registryUrl !== undefined) {
-      depsArgs.push(REGISTRY_ARGS[spec.family]);
-      buildArgs[REGISTRY_ARGS[spec.family]] = registryUrl;
+      depsArgs.push(REGISTRY_ARGS[spec.name]);
+      buildArgs[REGISTRY_ARGS[spec.name]] = registryUrl;
     }
     for (const [key, value] of Object.entries(config.buildArgs).sort()) {
       depsArgs.push(key);
@@ -217,7 +217,7 @@ export async function planFunctionImage(config: BuildConfig, base: BaseFacts): P
     }
   }
   const dockerfile = generateDockerfile({
-    family: spec.family,
+    family: spec.name,
     installDir: base.installDir,
     dependencies: deps ? { lockfile: deps.lockfile, credentialFile: credential && credential.name, args: depsArgs } : undefined,
     baseUser: base.user,
@@ -303,7 +303,7 @@ export function failedRunMessage(engineMessage: string): string {
 }
 
 function dependencyHint(plan: FunctionImagePlan, config: BuildConfig): string {
-  const manager = plan.spec.family === 'nodejs' ? 'npm' : 'pip';
+  const manager = plan.spec.name === 'nodejs' ? 'npm' : 'pip';
   const network = config.network === 'host' ? '' : '; a registry on 127.0.0.1 needs --network host';
   return `the dependency install (${manager}) failed: check ${plan.spec.manifest}, the registry URL and credentials${network}`;
 }

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { InvalidInputError } from '../../errors.js';
 import { type ArchiveEntry, readDirectoryEntries } from '../../image/archive.js';
 import { type IgnoreMatcher, createIgnoreMatcher } from './ignore.js';
-import type { RuntimeSpec } from '../../platform/runtimes.js';
+import type { Family } from '../../platform/runtimes.js';
 
 /** Ignore files read from the source folder, first found wins. */
 export const IGNORE_FILES = ['.rtbuildignore', '.dockerignore'] as const;
@@ -74,7 +74,7 @@ export function sourceMatcher(userLines: readonly string[]): { matcher: IgnoreMa
   };
 }
 
-export async function readFunctionSource(folder: string, spec: RuntimeSpec, options: ReadSourceOptions): Promise<FunctionSource> {
+export async function readFunctionSource(folder: string, spec: Family, options: ReadSourceOptions): Promise<FunctionSource> {
   const root = resolve(folder);
   if (!(await isDirectory(root))) {
     throw new InvalidInputError(`the source folder ${root} does not exist or is not a folder`, {
@@ -92,7 +92,7 @@ export async function readFunctionSource(folder: string, spec: RuntimeSpec, opti
   const handler = spec.handlerExtensions.map((ext) => `${options.moduleName}${ext}`).find((name) => byPath.get(name)?.type === 'file');
   if (!handler) {
     const names = spec.handlerExtensions.map((ext) => options.moduleName + ext).join(', ');
-    throw new InvalidInputError(`no handler in ${root}: expected one of ${names} (${spec.family} runtime)`, {
+    throw new InvalidInputError(`no handler in ${root}: expected one of ${names} (${spec.name} runtime)`, {
       hint: ignore.name
         ? `create the handler file, or check that ${ignore.name} does not leave it out`
         : 'create the handler file in the source folder, or pass the right --source',
@@ -113,11 +113,11 @@ function dropEmptyIgnoredFolders(entries: ArchiveEntry[], matcher: IgnoreMatcher
   );
 }
 
-function checkDependencies(root: string, spec: RuntimeSpec, byPath: Map<string, ArchiveEntry>): DependencyManifest | undefined {
+function checkDependencies(root: string, spec: Family, byPath: Map<string, ArchiveEntry>): DependencyManifest | undefined {
   const manifest = byPath.get(spec.manifest);
   if (!manifest?.content) return undefined;
   const where = join(root, spec.manifest);
-  if (spec.family === 'nodejs') {
+  if (spec.name === 'nodejs') {
     const pkg = parseJsonFile(where, manifest.content);
     if (typeof pkg !== 'object' || pkg === null || Array.isArray(pkg)) {
       throw new InvalidInputError(`${where} is not a JSON object`, { hint: 'package.json holds one object: {"name": ..., "dependencies": {...}}' });

@@ -1,6 +1,6 @@
 // Section 2, loading the function: the probe is found at the contract's path, readiness means loaded,
 // and a broken module makes the process fail fast with one clear line.
-import { DEPENDENCY_DIRS, type RuntimeFamily } from '../../platform/runtimes.js';
+import { FAMILIES, type RuntimeFamily } from '../../platform/runtimes.js';
 import { type Check, type CheckContext, failure, logsWhen, runCases } from '../check.js';
 import { describeResponse } from '../../platform/exchange.js';
 import { type Outcome, fail, pass } from '../result.js';
@@ -102,7 +102,7 @@ export const loadChecks: Check[] = [
     placement: 'main',
     run: (ctx) => {
       // The folder rtbuild installs dependencies into, which is where the runtimes must resolve them.
-      const folder = DEPENDENCY_DIRS[ctx.runtime.family];
+      const folder = FAMILIES[ctx.runtime.family].dependencyDir;
       return runCases(
         ctx.subject,
         [
