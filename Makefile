@@ -29,7 +29,7 @@ bases: engine ## make sure the upstream base images (or offline stand-ins) are i
 	bash scripts/base-images.sh > $(BASES).tmp && mv $(BASES).tmp $(BASES)
 	@cat $(BASES)
 
-base-images: bases ## build the runtime base images rt/nodejs20:dev and rt/python312:dev
+base-images: bases ## build the runtime base images rt/nodejs20:dev, rt/nodejs22:dev, rt/nodejs24:dev, rt/python312:dev
 	$(WITH_BASES) bash scripts/build-base-images.sh
 
 build: deps ## bundle the command-line tools into dist/ (esbuild; the type check is `make typecheck`)
@@ -44,11 +44,13 @@ lint: deps ## eslint, type-aware
 test-unit: deps ## unit tests (no engine)
 	npm run --silent test:unit
 
-base-images/nodejs20/node_modules/.package-lock.json: base-images/nodejs20/package.json base-images/nodejs20/package-lock.json
-	cd base-images/nodejs20 && npm ci --no-audit --no-fund
+base-images/nodejs/node_modules/.package-lock.json: base-images/nodejs/package.json base-images/nodejs/package-lock.json
+	cd base-images/nodejs && npm ci --no-audit --no-fund
 
-test-runtimes: base-images/nodejs20/node_modules/.package-lock.json ## the runtimes' own in-process test suites (no engine)
-	cd base-images/nodejs20 && npm run --silent typecheck && npm test
+# The Node suite also runs every Node image (nodejs20, 22, 24) under both launches; it skips images that
+# are not built, so the images are built first.
+test-runtimes: base-images/nodejs/node_modules/.package-lock.json base-images ## the runtimes' own test suites (in-process on the host's Node; the Node images per major)
+	cd base-images/nodejs && npm run --silent typecheck && npm test
 	bash base-images/python312/scripts/test.sh
 
 test-integration: deps engine registry bases base-images ## integration tests against the real engine and registry

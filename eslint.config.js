@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'base-images/**', 'test/fixtures/**', 'src/rtcheck/probes/**', 'coverage/**'],
+    ignores: ['dist/**', 'node_modules/**', 'base-images/**', 'test/fixtures/**', 'bench/fixtures/**', 'src/rtcheck/probes/**', 'coverage/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

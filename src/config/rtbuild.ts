@@ -1,105 +1,219 @@
-// rtbuild's configuration: the one place that merges command-line flags > environment > the config
-// file in the source folder (rtbuild.json) > defaults into one validated, frozen object.
-// Takes argv-derived flags and env as parameters, so tests never touch process.env.
+// rtbuild's settings: the one table (flag, environment variable, rtbuild.json field, description,
+// schema, default, paths) and the loader that merges command-line flags > environment > the config
+// file in the source folder > defaults into one validated, frozen BuildConfig. Image references and
+// the runtime are parsed here, once, into values. Takes argv-derived flags and env as parameters, so
+// tests never touch process.env.
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
-import { parseReference } from '../image/reference.js';
+import { type Reference, formatReference, parseReference } from '../image/reference.js';
+import { type Runtime, knownRuntimeIds, runtimeById } from '../platform/runtimes.js';
+import { type FlagValues, Refused, type SettingValues, fileSchema, longFlag, resolveSettings, setting } from './settings.js';
 
 export const CONFIG_FILE = 'rtbuild.json';
 
-const networkSchema = z.enum(['default', 'host', 'none']);
-const builderSchema = z.enum(['buildkit', 'classic']);
-const urlSchema = z.url({ protocol: /^https?$/ });
+const NETWORKS = ['default', 'host', 'none'] as const;
+const BUILDERS = ['buildkit', 'classic'] as const;
+const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const httpUrl = z.url({ protocol: /^https?$/ });
 
-/** The config file: every field optional; unknown fields are refused so typos do not go unnoticed. */
-export const configFileSchema = z.strictObject({
-  baseImage: z.string().min(1).optional(),
-  tags: z.array(z.string().min(1)).optional(),
-  runtime: z.string().min(1).optional(),
-  buildArgs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
-  platform: z.string().min(1).optional(),
-  push: z.boolean().optional(),
-  network: networkSchema.optional(),
-  builder: builderSchema.optional(),
-  npmRegistry: urlSchema.optional(),
-  pipIndexUrl: urlSchema.optional(),
-  npmrc: z.string().min(1).optional(),
-  pipConf: z.string().min(1).optional(),
-  sourceUrl: z.string().min(1).optional(),
-});
-export type ConfigFile = z.infer<typeof configFileSchema>;
-
-/** Flags as the CLI parsed them; undefined means "not given". */
-export interface BuildFlags {
-  source?: string | undefined;
-  config?: string | undefined;
-  baseImage?: string | undefined;
-  tag?: string[] | undefined;
-  runtime?: string | undefined;
-  buildArg?: string[] | undefined;
-  platform?: string | undefined;
-  push?: boolean | undefined;
-  network?: string | undefined;
-  builder?: string | undefined;
-  npmRegistry?: string | undefined;
-  pipIndexUrl?: string | undefined;
-  npmrc?: string | undefined;
-  pipConf?: string | undefined;
-  sourceUrl?: string | undefined;
-  dryRun?: boolean | undefined;
-  noCache?: boolean | undefined;
+/** "true"/"false" (also 1/0, yes/no) from an environment variable. */
+function booleanText(text: string | readonly string[]): boolean {
+  const value = String(text).toLowerCase();
+  if (['1', 'true', 'yes'].includes(value)) return true;
+  if (['0', 'false', 'no'].includes(value)) return false;
+  throw new Refused(String(text));
 }
 
-export interface BuildConfig {
-  /** Absolute path of the source folder. */
-  readonly source: string;
-  /** The config file that was read, if any. */
-  readonly configFile: string | undefined;
-  readonly baseImage: string;
-  readonly tags: readonly string[];
-  readonly runtime: string | undefined;
-  readonly buildArgs: Readonly<Record<string, string>>;
-  readonly platform: string | undefined;
-  readonly push: boolean;
-  readonly network: 'default' | 'host' | 'none';
-  /** The engine's builder: BuildKit (default), or the classic one for engines without BuildKit. */
-  readonly builder: 'buildkit' | 'classic';
-  readonly npmRegistry: string | undefined;
-  readonly pipIndexUrl: string | undefined;
-  /** Absolute paths of credential files for the deps stage. */
-  readonly npmrc: string | undefined;
-  readonly pipConf: string | undefined;
-  readonly sourceUrl: string | undefined;
-  /** SOURCE_DATE_EPOCH: archive mtime and the created label. */
-  readonly sourceDateEpoch: number | undefined;
-  readonly dryRun: boolean;
-  readonly noCache: boolean;
+/** KEY=VALUE pairs of a repeatable flag. */
+function keyValueText(pairs: string | readonly string[]): Record<string, string> {
+  const args: Record<string, string> = {};
+  for (const pair of typeof pairs === 'string' ? [pairs] : pairs) {
+    const eq = pair.indexOf('=');
+    const key = eq > 0 ? pair.slice(0, eq) : '';
+    if (!BUILD_ARG_NAME.test(key)) throw new Refused(pair);
+    args[key] = pair.slice(eq + 1);
+  }
+  return args;
 }
 
-/** Environment variables, one per setting that may come from the environment. */
-export const ENV = {
-  source: 'RTBUILD_SOURCE',
-  baseImage: 'RTBUILD_BASE_IMAGE',
-  tags: 'RTBUILD_TAGS',
-  runtime: 'RTBUILD_RUNTIME',
-  platform: 'RTBUILD_PLATFORM',
-  push: 'RTBUILD_PUSH',
-  network: 'RTBUILD_NETWORK',
-  builder: 'RTBUILD_BUILDER',
-  npmRegistry: 'RTBUILD_NPM_REGISTRY',
-  pipIndexUrl: 'RTBUILD_PIP_INDEX_URL',
-  npmrc: 'RTBUILD_NPMRC',
-  pipConf: 'RTBUILD_PIP_CONF',
-  sourceUrl: 'RTBUILD_SOURCE_URL',
-} as const;
-
-function invalid(message: string, hint?: string): InvalidInputError {
-  return new InvalidInputError(message, { hint });
+/** A repeatable flag's list as it is, or a variable's comma- or space-separated list. */
+function listText(text: string | readonly string[]): readonly string[] {
+  return typeof text === 'string' ? text.split(/[\s,]+/).filter(Boolean) : text;
 }
 
-async function readConfigFile(path: string, required: boolean): Promise<ConfigFile | undefined> {
+function wholeNumberText(text: string | readonly string[]): number {
+  if (typeof text !== 'string' || !/^\d+$/.test(text)) throw new Refused(String(text));
+  return Number(text);
+}
+
+/** Every setting, in the order `rtbuild --help` lists them. */
+export const RTBUILD_SETTINGS = {
+  baseImage: setting({
+    description: 'runtime base image, built into FROM ${base_image}',
+    flag: { name: 'baseImage', spelling: '-b, --base-image <ref>' },
+    env: 'RTBUILD_BASE_IMAGE',
+    inFile: true,
+    schema: z.string().min(1),
+  }),
+  source: setting({
+    description: "the Function's source folder; default .",
+    flag: { name: 'source', spelling: '-s, --source <dir>' },
+    env: 'RTBUILD_SOURCE',
+    schema: z.string().min(1),
+    default: '.',
+    path: true,
+  }),
+  tags: setting({
+    description: 'tag for the image; repeat for more',
+    flag: { name: 'tag', spelling: '-t, --tag <ref>', repeatable: true },
+    env: 'RTBUILD_TAGS',
+    envNote: 'comma-separated',
+    inFile: true,
+    schema: z.array(z.string().min(1)).readonly(),
+    fromText: listText,
+    default: [],
+  }),
+  config: setting({
+    description: `config file (default: ${CONFIG_FILE} in the source folder)`,
+    flag: { name: 'config', spelling: '-c, --config <file>' },
+    schema: z.string().min(1),
+    path: true,
+  }),
+  runtime: setting({
+    description: `${knownRuntimeIds()}, or any nodejs<major> / python3<minor>; default: FUNC_RUNTIME of the base image`,
+    flag: { name: 'runtime', spelling: '--runtime <id>' },
+    env: 'RTBUILD_RUNTIME',
+    inFile: true,
+    schema: z.string().min(1),
+  }),
+  buildArgs: setting({
+    description: 'build argument for the dependency install step; repeatable',
+    flag: { name: 'buildArg', spelling: '--build-arg <KEY=VALUE>', repeatable: true },
+    inFile: true,
+    schema: z.record(z.string().regex(BUILD_ARG_NAME), z.string()),
+    fromText: keyValueText,
+    expected: 'KEY=VALUE',
+    hint: 'e.g. --build-arg NODE_ENV=production',
+    default: {},
+    merge: 'entries',
+  }),
+  platform: setting({
+    description: 'target platform, e.g. linux/amd64',
+    flag: { name: 'platform', spelling: '--platform <os/arch>' },
+    env: 'RTBUILD_PLATFORM',
+    inFile: true,
+    schema: z.string().regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, 'is not os/arch[/variant]'),
+    expected: 'os/arch[/variant]',
+    hint: 'e.g. linux/amd64 or linux/arm64',
+  }),
+  push: setting({
+    description: 'push every tag with Docker config credentials',
+    flag: { name: 'push', spelling: '--push' },
+    env: 'RTBUILD_PUSH',
+    inFile: true,
+    schema: z.boolean(),
+    fromText: booleanText,
+    expected: 'a boolean',
+    hint: 'use true or false',
+    default: false,
+  }),
+  network: setting({
+    description: 'network of the build steps: default, host, none; host reaches a package registry on 127.0.0.1',
+    flag: { name: 'network', spelling: '--network <mode>' },
+    env: 'RTBUILD_NETWORK',
+    inFile: true,
+    schema: z.enum(NETWORKS),
+    expected: `one of ${NETWORKS.join(', ')}`,
+    hint: 'use --network host to reach a package registry on 127.0.0.1',
+    default: 'default',
+  }),
+  builder: setting({
+    description: "the engine's builder: buildkit (default) or classic, for engines without BuildKit",
+    flag: { name: 'builder', spelling: '--builder <name>' },
+    env: 'RTBUILD_BUILDER',
+    inFile: true,
+    schema: z.enum(BUILDERS),
+    expected: `one of ${BUILDERS.join(', ')}`,
+    hint: 'use --builder classic on an engine without BuildKit',
+    default: 'buildkit',
+  }),
+  npmRegistry: setting({
+    description: 'npm registry for dependencies',
+    flag: { name: 'npmRegistry', spelling: '--npm-registry <url>' },
+    env: 'RTBUILD_NPM_REGISTRY',
+    inFile: true,
+    schema: httpUrl,
+    expected: 'an http(s) URL',
+  }),
+  pipIndexUrl: setting({
+    description: 'pip index URL for dependencies',
+    flag: { name: 'pipIndexUrl', spelling: '--pip-index-url <url>' },
+    env: 'RTBUILD_PIP_INDEX_URL',
+    inFile: true,
+    schema: httpUrl,
+    expected: 'an http(s) URL',
+  }),
+  npmrc: setting({
+    description: '.npmrc with registry credentials; used only while installing, never in the image',
+    flag: { name: 'npmrc', spelling: '--npmrc <file>' },
+    env: 'RTBUILD_NPMRC',
+    inFile: true,
+    schema: z.string().min(1),
+    path: true,
+  }),
+  pipConf: setting({
+    description: 'pip.conf with index credentials; used only while installing, never in the image',
+    flag: { name: 'pipConf', spelling: '--pip-conf <file>' },
+    env: 'RTBUILD_PIP_CONF',
+    inFile: true,
+    schema: z.string().min(1),
+    path: true,
+  }),
+  sourceUrl: setting({
+    description: 'org.opencontainers.image.source label (default: the git remote)',
+    flag: { name: 'sourceUrl', spelling: '--source-url <url>' },
+    env: 'RTBUILD_SOURCE_URL',
+    inFile: true,
+    schema: z.string().min(1),
+  }),
+  noCache: setting({
+    description: 'do not reuse cached layers',
+    flag: { name: 'cache', spelling: '--no-cache', negated: true },
+    schema: z.boolean(),
+    default: false,
+  }),
+  sourceDateEpoch: setting({
+    description: 'SOURCE_DATE_EPOCH: archive mtime and the created label',
+    env: 'SOURCE_DATE_EPOCH',
+    schema: z.number().int().nonnegative(),
+    fromText: wholeNumberText,
+    expected: 'a whole number of seconds',
+  }),
+};
+
+/** The config file's schema, made from the table. */
+export const configFileSchema = fileSchema(RTBUILD_SETTINGS);
+
+/** Flags as the CLI parsed them (commander's names, e.g. `tag`, `buildArg`, `cache`); undefined means "not given". */
+export type BuildFlags = FlagValues;
+
+type Settings = SettingValues<typeof RTBUILD_SETTINGS>;
+
+/** The build's settings, validated and frozen; references and the runtime as values. */
+export type BuildConfig = Readonly<
+  Omit<Settings, 'config' | 'baseImage' | 'tags' | 'runtime'> & {
+    /** The config file that was read, if any. */
+    configFile: string | undefined;
+    baseImage: Reference;
+    tags: readonly Reference[];
+    /** --runtime: must match the base image's FUNC_RUNTIME. */
+    runtime: Runtime | undefined;
+  }
+>;
+
+async function readConfigFile(path: string, required: boolean): Promise<Record<string, unknown> | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -117,96 +231,41 @@ async function readConfigFile(path: string, required: boolean): Promise<ConfigFi
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const at = issue?.path.length ? `"${issue.path.join('.')}": ` : '';
-    throw invalid(`the config file ${path} is invalid: ${at}${issue?.message ?? 'unknown problem'}`, `the fields are: ${Object.keys(configFileSchema.shape).join(', ')}`);
+    throw new InvalidInputError(`the config file ${path} is invalid: ${at}${issue?.message ?? 'unknown problem'}`, {
+      hint: `the fields are: ${Object.keys(configFileSchema.shape).join(', ')}`,
+    });
   }
   return parsed.data;
 }
 
-function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function envBoolean(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
-  const value = envValue(env, name)?.toLowerCase();
-  if (value === undefined) return undefined;
-  if (['1', 'true', 'yes'].includes(value)) return true;
-  if (['0', 'false', 'no'].includes(value)) return false;
-  throw invalid(`${name}="${env[name]}" is not a boolean`, 'use true or false');
-}
-
-function parseBuildArgs(pairs: readonly string[]): Record<string, string> {
-  const args: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    const key = eq > 0 ? pair.slice(0, eq) : '';
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw invalid(`--build-arg "${pair}" is not KEY=VALUE`, 'e.g. --build-arg NODE_ENV=production');
-    args[key] = pair.slice(eq + 1);
-  }
-  return args;
-}
-
-function checkUrl(what: string, value: string | undefined): string | undefined {
-  if (value !== undefined && !urlSchema.safeParse(value).success) throw invalid(`${what} "${value}" is not an http(s) URL`);
-  return value;
-}
-
 export async function loadBuildConfig(flags: BuildFlags, env: NodeJS.ProcessEnv, cwd: string): Promise<BuildConfig> {
-  const source = resolve(cwd, flags.source ?? envValue(env, ENV.source) ?? '.');
-  const configPath = flags.config ? resolve(cwd, flags.config) : join(source, CONFIG_FILE);
-  const file = (await readConfigFile(configPath, flags.config !== undefined)) ?? {};
+  const sources = { flags, env, file: {}, cwd, fileDir: cwd, resolvePath: resolve };
+  // Where the file is comes from the command line and the environment only.
+  const { source, config } = resolveSettings({ source: RTBUILD_SETTINGS.source, config: RTBUILD_SETTINGS.config }, sources);
+  const configPath = config ?? join(source, CONFIG_FILE);
+  const file = (await readConfigFile(configPath, config !== undefined)) ?? {};
   // Relative paths in the file are relative to the file; on the command line and in env, to cwd.
-  const fromFile = (path: string | undefined): string | undefined => (path === undefined ? undefined : resolve(dirname(configPath), path));
-  const fromCwd = (path: string | undefined): string | undefined => (path === undefined ? undefined : resolve(cwd, path));
-  const pick = <T>(flag: T | undefined, fromEnv: T | undefined, inFile: T | undefined): T | undefined => flag ?? fromEnv ?? inFile;
+  const settings = resolveSettings(RTBUILD_SETTINGS, { ...sources, file, fileDir: dirname(configPath) });
 
-  const baseImage = pick(flags.baseImage, envValue(env, ENV.baseImage), file.baseImage);
+  const { config: _configFlag, baseImage, tags: tagTexts, runtime, ...plain } = settings;
+  const base = RTBUILD_SETTINGS.baseImage;
   if (!baseImage) {
-    throw invalid('no base image given', `pass --base-image IMAGE, set ${ENV.baseImage}, or put "baseImage" into ${CONFIG_FILE}`);
+    throw new InvalidInputError('no base image given', {
+      hint: `pass ${base.flag ? longFlag(base.flag) : ''} IMAGE, set ${base.env}, or put "baseImage" into ${CONFIG_FILE}`,
+    });
   }
-  parseReference(baseImage);
-  const envTags = envValue(env, ENV.tags)?.split(/[\s,]+/).filter(Boolean);
-  const tags = pick(flags.tag?.length ? flags.tag : undefined, envTags, file.tags) ?? [];
+  const baseReference = parseReference(baseImage);
+  const tags = tagTexts.map(parseReference);
   for (const tag of tags) {
-    if (parseReference(tag).digest) throw invalid(`the tag "${tag}" has a digest`, 'tags are name[:tag]; the digest is what a push reports');
+    if (tag.digest) throw new InvalidInputError(`the tag "${formatReference(tag)}" has a digest`, { hint: 'tags are name[:tag]; the digest is what a push reports' });
   }
-  const push = pick(flags.push, envBoolean(env, ENV.push), file.push) ?? false;
-  if (push && tags.length === 0) throw invalid('--push needs at least one --tag', 'e.g. --tag 127.0.0.1:5000/team/fn:1 --push');
+  if (settings.push && tags.length === 0) throw new InvalidInputError('--push needs at least one --tag', { hint: 'e.g. --tag 127.0.0.1:5000/team/fn:1 --push' });
 
-  const network = pick(flags.network, envValue(env, ENV.network), file.network) ?? 'default';
-  const parsedNetwork = networkSchema.safeParse(network);
-  if (!parsedNetwork.success) throw invalid(`--network "${network}" is not one of default, host, none`, 'use --network host to reach a package registry on 127.0.0.1');
-
-  const builder = pick(flags.builder, envValue(env, ENV.builder), file.builder) ?? 'buildkit';
-  const parsedBuilder = builderSchema.safeParse(builder);
-  if (!parsedBuilder.success) throw invalid(`--builder "${builder}" is not one of buildkit, classic`, 'use --builder classic on an engine without BuildKit');
-
-  const platform = pick(flags.platform, envValue(env, ENV.platform), file.platform);
-  if (platform !== undefined && !/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform)) {
-    throw invalid(`--platform "${platform}" is not os/arch[/variant]`, 'e.g. linux/amd64 or linux/arm64');
-  }
-  const epoch = envValue(env, 'SOURCE_DATE_EPOCH');
-  if (epoch !== undefined && !/^\d+$/.test(epoch)) throw invalid(`SOURCE_DATE_EPOCH="${epoch}" is not a whole number of seconds`);
-
-  const config: BuildConfig = {
-    source,
-    configFile: Object.keys(file).length > 0 || flags.config ? configPath : undefined,
-    baseImage,
-    tags: Object.freeze([...tags]),
-    runtime: pick(flags.runtime, envValue(env, ENV.runtime), file.runtime),
-    buildArgs: Object.freeze({ ...file.buildArgs, ...parseBuildArgs(flags.buildArg ?? []) }),
-    platform,
-    push,
-    network: parsedNetwork.data,
-    builder: parsedBuilder.data,
-    npmRegistry: checkUrl('--npm-registry', pick(flags.npmRegistry, envValue(env, ENV.npmRegistry), file.npmRegistry)),
-    pipIndexUrl: checkUrl('--pip-index-url', pick(flags.pipIndexUrl, envValue(env, ENV.pipIndexUrl), file.pipIndexUrl)),
-    npmrc: pick(fromCwd(flags.npmrc), fromCwd(envValue(env, ENV.npmrc)), fromFile(file.npmrc)),
-    pipConf: pick(fromCwd(flags.pipConf), fromCwd(envValue(env, ENV.pipConf)), fromFile(file.pipConf)),
-    sourceUrl: pick(flags.sourceUrl, envValue(env, ENV.sourceUrl), file.sourceUrl),
-    sourceDateEpoch: epoch === undefined ? undefined : Number(epoch),
-    dryRun: flags.dryRun ?? false,
-    noCache: flags.noCache ?? false,
-  };
-  return Object.freeze(config);
+  return Object.freeze({
+    ...plain,
+    configFile: Object.keys(file).length > 0 || config !== undefined ? configPath : undefined,
+    baseImage: baseReference,
+    tags: Object.freeze(tags),
+    runtime: runtime === undefined ? undefined : runtimeById(runtime, ' (--runtime)'),
+  });
 }

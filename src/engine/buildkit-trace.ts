@@ -114,6 +114,10 @@ interface VertexState {
   lines: string[];
 }
 
+function outputOf(state: VertexState): string[] {
+  return state.pending ? [...state.lines, state.pending] : state.lines;
+}
+
 /**
  * Turns trace messages into the lines a person reads, in the order things happen:
  *   "[deps 3/4] RUN npm ci …", its output lines indented, "CACHED [2/3] COPY …", "ERROR …".
@@ -131,13 +135,18 @@ export class TraceRenderer {
     for (const log of status.logs) this.onLog(log);
   }
 
-  /** The output of the step that failed (or of the last step with output), last `count` lines. */
+  /** The output of the step that failed (or of the last step with output), named first, last `count` lines. */
   failedStepOutput(count: number): string[] {
     const states = [...this.vertexes.values()];
     const state = (this.failedVertex && this.vertexes.get(this.failedVertex)) || states.findLast((s) => s.lines.length > 0 || s.pending !== '');
     if (!state) return [];
-    const lines = state.pending ? [...state.lines, state.pending] : state.lines;
-    return [state.name, ...lines.slice(-count)];
+    return [state.name, ...outputOf(state).slice(-count)];
+  }
+
+  /** The vertex that failed, when BuildKit said which: its name and its last `count` output lines. */
+  failedVertexOutput(count: number): { name: string; output: string[] } | undefined {
+    const state = this.failedVertex === undefined ? undefined : this.vertexes.get(this.failedVertex);
+    return state && { name: state.name, output: outputOf(state).slice(-count) };
   }
 
   private state(digest: string, name = ''): VertexState {

@@ -2,6 +2,7 @@
 // failure *inside* that stream (`error` / `errorDetail`) with HTTP status 200 — dockerode's
 // followProgress calls that success. This reader is the one place that decides.
 import type { Readable } from 'node:stream';
+import type { ProgressEvent, ProgressListener } from './types.js';
 
 export interface EngineMessage {
   stream?: string;
@@ -64,11 +65,24 @@ export async function readEngineStream(
   return messages;
 }
 
-/** The text of a message as a person would read it in `docker build` output. */
+/** Terminal colour codes the classic builder wraps around a step's stderr. */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
+/** The text of a message as a person would read it in `docker build` output, without colour codes. */
 export function messageText(message: EngineMessage): string | undefined {
-  if (message.stream !== undefined) return message.stream.replace(/\n+$/, '');
+  if (message.stream !== undefined) return message.stream.replace(ANSI, '').replace(/\n+$/, '');
   if (message.status !== undefined) {
     return [message.id, message.status, message.progress].filter(Boolean).join(' ');
   }
   return undefined;
+}
+
+/** Hands one non-blank line of progress to the listener, if there is one. */
+export function emitProgress(listener: ProgressListener | undefined, kind: ProgressEvent['kind'], text: string): void {
+  if (listener && text.trim() !== '') listener({ kind, text });
+}
+
+export function emitMessage(listener: ProgressListener | undefined, kind: ProgressEvent['kind'], message: EngineMessage): void {
+  const text = messageText(message);
+  if (text !== undefined) emitProgress(listener, kind, text);
 }

@@ -1,6 +1,7 @@
 // The engine as the rest of the toolchain sees it: plain values and small interfaces.
 // Nothing outside src/engine/ knows that dockerode exists.
 import type { Readable } from 'node:stream';
+import type { Reference } from '../image/reference.js';
 
 export interface EngineVersion {
   apiVersion: string;
@@ -99,6 +100,8 @@ export interface ContainerSpec {
   env?: Record<string, string>;
   /** "1000", "1000:0", "node"; default: the image's user. */
   user?: string;
+  /** Supplementary groups of the process, e.g. ["1000"] (a pod's supplementalGroups / fsGroup). */
+  groupAdd?: string[];
   cmd?: string[];
   entrypoint?: string[];
   /** Host networking is the project's rule for anything it talks to. */
@@ -114,6 +117,8 @@ export interface ContainerSpec {
    * that path is hidden, not copied in. Removed with the container.
    */
   volumes?: string[];
+  /** Host files or folders mounted into the container, e.g. a registry config file, read-only, like a Secret's file. */
+  binds?: { source: string; target: string; readOnly?: boolean }[];
   labels?: Record<string, string>;
   workingDir?: string;
   /** Seconds the engine waits after SIGTERM on stop before it sends SIGKILL. */
@@ -158,10 +163,21 @@ export interface ContainerSummary {
 }
 
 export interface PushResult {
-  reference: string;
+  /** What was pushed: the reference with its tag ("latest" when it had none), without a digest. */
+  reference: Reference;
   /** "sha256:…" manifest digest reported by the registry. */
   digest: string;
   size: number | undefined;
+}
+
+/** A layer an image adds on top of its base image. */
+export interface AddedLayer {
+  /** "sha256:…" of the uncompressed layer, as in the image's root filesystem. */
+  diffId: string;
+  /** Bytes the layer adds; undefined when the engine's history does not tell which entry made it. */
+  size: number | undefined;
+  /** The instruction that made it, as the history records it. */
+  createdBy: string | undefined;
 }
 
 export interface Engine {
@@ -173,11 +189,17 @@ export interface Engine {
   inspectImage(reference: string): Promise<ImageInfo>;
   /** The image's history, newest first. */
   imageHistory(reference: string): Promise<HistoryEntry[]>;
+  /**
+   * The layers `image` adds on top of `base` (which it must be built on), bottom first, with their
+   * sizes: what a build added, e.g. a function image's dependency and source layers.
+   */
+  addedLayers(image: string, base: string): Promise<AddedLayer[]>;
   imageExists(reference: string): Promise<boolean>;
   /** `platform` ("linux/arm64") picks that variant of a multi-platform image. */
-  pullImage(reference: string, options?: { auth?: RegistryAuth; platform?: string; onProgress?: ProgressListener }): Promise<void>;
-  tagImage(source: string, target: string): Promise<void>;
-  pushImage(reference: string, options?: { auth?: RegistryAuth; onProgress?: ProgressListener }): Promise<PushResult>;
+  pullImage(reference: Reference, options?: { auth?: RegistryAuth; platform?: string; onProgress?: ProgressListener }): Promise<void>;
+  /** Gives the image `source` (a name or an id) the name `target` ("latest" when it has no tag). */
+  tagImage(source: string, target: Reference): Promise<void>;
+  pushImage(reference: Reference, options?: { auth?: RegistryAuth; onProgress?: ProgressListener }): Promise<PushResult>;
   removeImage(reference: string, options?: { force?: boolean }): Promise<void>;
   /** `docker save` of one image: a tar stream of its layers and config. */
   saveImage(reference: string): Promise<Readable>;

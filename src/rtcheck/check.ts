@@ -1,39 +1,47 @@
-// What a check is and what it may use. A check cites one clause, says where it runs (the image config
-// alone, the long-lived main subject, or a short container of its own) and returns an Outcome.
-import type { RuntimeFamily } from '../platform/runtimes.js';
+// What a check is and what it may use. A check cites one clause (a typed ClauseId), says under which
+// launch it runs and where (the image config alone, how the main container came up, requests to the
+// long-lived main container, or containers of its own), which clauses it needs to have passed, and
+// returns an Outcome. Checks are data; the runner decides when and where they run.
 import type { ImageInfo } from '../engine/index.js';
 import { type Exchange, type Request, describeRequest, describeResponse, parseJson } from '../platform/exchange.js';
+import type { FunctionContainer, LaunchKind, Readiness, RegistryConfig } from '../platform/function-container.js';
+import type { KymaSource } from '../platform/kyma.js';
+import type { ArchiveEntry } from '../image/archive.js';
+import type { Family, Runtime, RuntimeFamily } from '../platform/runtimes.js';
+import type { ClauseId } from './clauses.js';
 import type { Peers } from './peers/index.js';
-import type { Evidence, Outcome } from './result.js';
+import type { CheckResult, Evidence, Outcome } from './result.js';
 import { fail, pass } from './result.js';
-import type { Readiness, Subject } from './subject.js';
 
-export type RuntimeId = 'nodejs20' | 'python312';
+/** A function container rtcheck started; checks call it, read its logs and judge it. */
+export type Subject = FunctionContainer;
 
 export interface RuntimeInfo {
-  id: RuntimeId;
+  id: string;
   /** Also the folder of its probes: src/rtcheck/probes/<family>/. */
   family: RuntimeFamily;
+  facts: Family;
+  runtime: Runtime;
   /** The module file the runtime must load, as copied into the volume. */
   moduleFile: string;
 }
 
-/** How the main subject came up; LOAD-READY and IMG-RESTRICTED judge it. */
+/** How the main container of a launch came up; LOAD-READY, IMG-RESTRICTED and KB-LAUNCH judge it. */
 export interface Startup {
   ready: boolean;
   readyMs: number | undefined;
-  /** Whether the serving subject runs under the restricted profile (false after a fallback). */
+  /** Whether the serving main container runs under the restricted profile (false after a fallback). */
   restricted: boolean;
   /** The first invocation, sent right after the first healthy /healthz. */
   first: Exchange | undefined;
   /** Why the restricted start failed (when it did), with the container's last log lines. */
   restrictedFailure: { reason: string; logTail: string } | undefined;
-  /** Why no subject became ready at all. */
-  failure: { reason: string; logTail: string } | undefined;
+  /** Why no main container became ready at all. */
+  failure: { reason: string; logTail: string; exitCode?: number } | undefined;
 }
 
 export interface LaunchOptions {
-  /** A probe folder under src/rtcheck/probes/<runtime>/, default "main". */
+  /** A probe folder under src/rtcheck/probes/<family>/, default "main". */
   probe?: string;
   env?: Record<string, string>;
   /** Platform variables this container does not get (e.g. PUBLISHER_PROXY_ADDRESS). */
@@ -44,33 +52,78 @@ export interface LaunchOptions {
   user?: string;
 }
 
+/** What starting a container as Kyma's controller does takes (the port is the run's). */
+export interface KymaStart {
+  source: KymaSource;
+  gitSources?: readonly ArchiveEntry[];
+  registryConfig: RegistryConfig;
+  /** More variables of the Function (spec.env), after rtcheck's own. */
+  env?: Record<string, string>;
+}
+
+/** What checks of Kyma's launch (section 11) may use beyond the main container. */
+export interface KymaTools {
+  /** Starts one more container as the controller does, on the launch's port, after the main one is gone. */
+  start(role: string, start: KymaStart): Promise<Subject>;
+  /** KB-CONTRACT: the checks of sections 3–8 against the main container, one result each. */
+  rerunContract(): Promise<CheckResult[]>;
+  /** The startup probe's budget: 30 × 5 s. */
+  readonly startupBudgetMs: number;
+  /** Looks at the image as the launch needs it (what is missing: sh, npm, the start script, …). */
+  diagnose(): Promise<string[]>;
+}
+
 export interface CheckContext {
   imageRef: string;
   image: ImageInfo;
   runtime: RuntimeInfo;
-  /** The env the platform gives the main subject. */
+  /** The launch the check runs under. */
+  launchKind: LaunchKind;
+  /** The env the platform gives the main container's function (FUNC_NAME, FUNC_TIMEOUT, …). */
   env: Record<string, string>;
   startup: Startup;
-  /** The serving main subject; only "main" checks use it, and only once it is ready. */
+  /** The serving main container; only "main" checks use it, and only once it is ready. */
   subject: Subject;
+  /** The peers as this launch's containers see them (their own publisher path). */
   peers: Peers;
-  /** Starts a short container of the image with the same platform settings and overrides; removed by the runner. */
-  launch(role: string, options?: LaunchOptions): Promise<Subject>;
+  /**
+   * Starts a short container of the image under the image's own entrypoint with the platform settings
+   * and overrides; removed by the runner. Undefined where a check runs again under Kyma's launch
+   * (KB-CONTRACT): the parts that need a container of their own run under the own entrypoint only.
+   */
+  launch: ((role: string, options?: LaunchOptions) => Promise<Subject>) | undefined;
   /** Healthy /healthz, then the function answering (a runtime healthy too early fails LOAD-READY only). */
   waitReady(subject: Subject, timeoutMs?: number): Promise<Readiness>;
   /** Milliseconds left before the global deadline. */
   remainingMs(): number;
+  /** Progress for --verbose. */
+  log(line: string): void;
+  /** Under Kyma's launch only. */
+  kyma?: KymaTools;
 }
 
-export type Placement = 'static' | 'startup' | 'main' | 'own';
+export type Placement = 'static' | 'startup' | 'main' | 'final' | 'own';
 
 export interface Check {
-  clause: string;
-  /** static: image config only; startup: judges how the main subject came up; main: requests to it; own: its own container. */
+  clause: ClauseId;
+  /**
+   * static: image config only; startup: judges how the main container came up; main: requests to it;
+   * final: ends the main container (after every main check); own: containers of its own.
+   */
   placement: Placement;
+  /** The launch it runs under; default: the image's own entrypoint (sections 1–9). */
+  launch?: LaunchKind;
+  /** Clauses whose failure makes this one impossible to judge: then it is "blocked by" them. */
+  needs?: readonly ClauseId[];
   /** Runs under --quick. */
   quick?: boolean;
   run(ctx: CheckContext): Promise<Outcome> | Outcome;
+}
+
+/** Starts a container of its own, or says why this check cannot here (KB-CONTRACT re-runs). */
+export function launcher(ctx: CheckContext): (role: string, options?: LaunchOptions) => Promise<Subject> {
+  if (!ctx.launch) throw new Error('containers of its own are started under the image\'s own entrypoint only');
+  return ctx.launch;
 }
 
 /** Evidence of one exchange plus the subject's last log lines. */

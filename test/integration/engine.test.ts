@@ -59,7 +59,7 @@ describe('engine: images', () => {
   });
 
   for (const builder of ['buildkit', 'classic'] as const) {
-    test(`${builder}: a build whose RUN step fails is a BuildFailedError carrying the engine text and the step output`, async () => {
+    test(`${builder}: a build whose RUN step fails is a BuildFailedError carrying the engine text, the step, its command and exit code, and its output`, async () => {
       const failing = engine.buildImage(await packDirectory(join(fixtures, 'build-failing-run')), {
         builder,
         buildArgs: { BASE_IMAGE: baseImage('node') },
@@ -69,6 +69,12 @@ describe('engine: images', () => {
         assert.equal(error.code, 'BUILD_FAILED');
         assert.match(error.engineMessage, builder === 'buildkit' ? /exit code: 3$/ : /returned a non-zero code: 3/);
         assert.match(error.details ?? '', /fixture step output before failing/);
+        // The same failure as data, from either builder.
+        assert.equal(error.exitCode, 3);
+        assert.equal(error.step, builder === 'buildkit' ? '2/2' : '3/3');
+        assert.equal(error.command, 'echo "fixture step output before failing" && exit 3');
+        assert.deepEqual(error.output, ['fixture step output before failing']);
+        assert.equal(error.message, 'image build failed: the step "RUN echo "fixture step output before failing" && exit 3" exited with code 3');
         return true;
       });
     });
@@ -100,6 +106,15 @@ describe('engine: images', () => {
       }
     });
   }
+
+  test('the layers an image adds on top of its base come with their sizes', async () => {
+    const layers = await engine.addedLayers(tag, baseImage('node'));
+    assert.equal(layers.length, 1, 'COPY adds exactly one layer');
+    assert.equal(layers[0]?.diffId, (await engine.inspectImage(tag)).layers.at(-1));
+    assert.ok(layers[0]!.size! > 0 && layers[0]!.size! < 1024, `size ${layers[0]?.size}`);
+    assert.match(layers[0]?.createdBy ?? '', /COPY greeting\.txt/);
+    await assert.rejects(engine.addedLayers(baseImage('node'), tag), /is not built on/);
+  });
 
   test('inspecting a missing image is an ImageNotFoundError', async () => {
     await assert.rejects(engine.inspectImage('rt-test/does-not-exist:never'), ImageNotFoundError);

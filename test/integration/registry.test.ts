@@ -8,6 +8,7 @@ import { packEntries } from '../../src/image/archive.js';
 import type { Engine } from '../../src/engine/index.js';
 import { PushFailedError } from '../../src/errors.js';
 import { resolveRegistryAuth } from '../../src/registry/auth.js';
+import { formatReference, parseReference } from '../../src/image/reference.js';
 import { REGISTRY, baseImage, testEngine, uniqueTag } from '../support/engine.js';
 import { startRegistry } from '../support/registry.js';
 
@@ -36,11 +37,11 @@ describe('registry: push and pull', () => {
 
   test('a push to the local registry succeeds and the image can be pulled back by digest', async () => {
     const remote = `${REGISTRY}/rt-test/push:${uniqueTag()}`;
-    await engine.tagImage(localTag, remote);
+    await engine.tagImage(localTag, parseReference(remote));
     const progress: string[] = [];
-    const pushed = await engine.pushImage(remote, { onProgress: (e) => progress.push(e.text) });
+    const pushed = await engine.pushImage(parseReference(remote), { onProgress: (e) => progress.push(e.text) });
     assert.match(pushed.digest, /^sha256:[0-9a-f]{64}$/);
-    assert.equal(pushed.reference, remote);
+    assert.equal(formatReference(pushed.reference), remote);
     assert.ok(progress.some((line) => /Pushed|Layer already exists/.test(line)), progress.join('\n'));
 
     const manifest = await fetch(`http://${REGISTRY}/v2/rt-test/push/manifests/${pushed.digest}`, {
@@ -51,7 +52,7 @@ describe('registry: push and pull', () => {
     // Drop the local name so the pull really comes from the registry.
     await engine.removeImage(remote);
     const byDigest = `${REGISTRY}/rt-test/push@${pushed.digest}`;
-    await engine.pullImage(byDigest);
+    await engine.pullImage(parseReference(byDigest));
     const pulled = await engine.inspectImage(byDigest);
     assert.equal(pulled.id, imageId);
     assert.ok(pulled.repoDigests.includes(byDigest), `repo digests: ${pulled.repoDigests.join(', ')}`);
@@ -62,8 +63,8 @@ describe('registry: push and pull', () => {
     const readOnly = await startRegistry({ readOnly: true });
     const remote = `${readOnly.address}/rt-test/refused:${uniqueTag()}`;
     try {
-      await engine.tagImage(localTag, remote);
-      await assert.rejects(engine.pushImage(remote), (error: unknown) => {
+      await engine.tagImage(localTag, parseReference(remote));
+      await assert.rejects(engine.pushImage(parseReference(remote)), (error: unknown) => {
         assert.ok(error instanceof PushFailedError, `got ${String(error)}`);
         assert.equal(error.code, 'PUSH_FAILED');
         assert.equal(error.kind, 'subject');
@@ -93,9 +94,9 @@ describe('registry: push and pull', () => {
 
     test('a push without credentials is refused with a hint to log in', async () => {
       const remote = `${secured.address}/rt-test/secured:${uniqueTag()}`;
-      await engine.tagImage(localTag, remote);
+      await engine.tagImage(localTag, parseReference(remote));
       try {
-        await assert.rejects(engine.pushImage(remote), (error: unknown) => {
+        await assert.rejects(engine.pushImage(parseReference(remote)), (error: unknown) => {
           assert.ok(error instanceof PushFailedError);
           assert.match(error.engineMessage, /auth|unauthorized/i);
           assert.match(error.hint ?? '', /docker login/);
@@ -113,10 +114,10 @@ describe('registry: push and pull', () => {
       assert.deepEqual(resolved, { serveraddress: secured.address, ...credentials });
 
       const remote = `${secured.address}/rt-test/secured:${uniqueTag()}`;
-      await engine.tagImage(localTag, remote);
+      await engine.tagImage(localTag, parseReference(remote));
       const progress: string[] = [];
       try {
-        const pushed = await engine.pushImage(remote, { auth: resolved, onProgress: (e) => progress.push(e.text) });
+        const pushed = await engine.pushImage(parseReference(remote), { auth: resolved, onProgress: (e) => progress.push(e.text) });
         assert.match(pushed.digest, /^sha256:/);
         assert.ok(!progress.join('\n').includes(credentials.password), 'the password never shows in progress');
       } finally {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { Engine } from '../../src/engine/index.js';
-import type { BaseImageResult } from '../../src/rtbuild/base-image/builder.js';
+import type { BaseImageResult } from '../../src/rtbuild/base-image/release.js';
 import { REGISTRY, testEngine, uniqueTag } from '../support/engine.js';
 import { FIXTURES, jsonResult, runRtbuild } from '../support/rtbuild.js';
 
@@ -52,6 +52,10 @@ describe('rtbuild base', () => {
     const listed = await registryTags(repository);
     assert.equal(listed.status, 404, 'the registry never heard of the repository');
     await engine.removeImage(tag, { force: true });
+    // Nothing named the refused image; the hint gives its id.
+    const refused = /^hint: .*rtcheck (sha256:[0-9a-f]{64}) shows the same report/m.exec(run.stderr)?.[1];
+    assert.ok(refused, run.stderr);
+    await engine.removeImage(refused, { force: true });
   });
 
   test('bad input: exit 2 before any work', async () => {

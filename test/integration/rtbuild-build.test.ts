@@ -6,6 +6,7 @@ import { mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FunctionImageResult } from '../../src/rtbuild/function/builder.js';
+import { parseReference } from '../../src/image/reference.js';
 import type { Engine } from '../../src/engine/index.js';
 import { REGISTRY, testEngine, uniqueTag } from '../support/engine.js';
 import {
@@ -230,8 +231,8 @@ describe('rtbuild: function images', () => {
     // In a registry on 127.0.0.1 the base has only linux/amd64: rtbuild asks it for arm64 and refuses.
     const remoteBase = `${REGISTRY}/rt-test/rtbuild-platform-base:${uniqueTag()}`;
     images.push(remoteBase);
-    await engine.tagImage(nodeBase, remoteBase);
-    await engine.pushImage(remoteBase);
+    await engine.tagImage(nodeBase, parseReference(remoteBase));
+    await engine.pushImage(parseReference(remoteBase));
     const run = await runRtbuild(['--base-image', remoteBase, '--source', dir, '--tag', tagFor('platform-arm64'), '--platform', 'linux/arm64']);
     assert.equal(run.status, 2, run.stderr);
     assert.match(run.stderr, /^error: the base image \S+ is linux\/amd64, not linux\/arm64$/m);

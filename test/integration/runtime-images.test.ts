@@ -7,14 +7,13 @@ import { after, before, describe, test } from 'node:test';
 import type { Engine } from '../../src/engine/index.js';
 import { testEngine } from '../support/engine.js';
 import { type FunctionContainer, startFunction } from '../support/function-container.js';
+import { PROJECT_RUNTIMES } from '../../src/platform/runtimes.js';
 import { pollUntil } from '../support/net.js';
 
 const functions = join(import.meta.dirname, '..', 'fixtures', 'functions');
 
-const RUNTIMES = [
-  { id: 'nodejs20', image: 'rt/nodejs20:dev', probe: join(functions, 'nodejs', 'probe') },
-  { id: 'python312', image: 'rt/python312:dev', probe: join(functions, 'python', 'probe') },
-] as const;
+// Every base image the project ships, from the one runtime table.
+const RUNTIMES = PROJECT_RUNTIMES.map((runtime) => ({ id: runtime.id, image: runtime.project?.devTag as string, probe: join(functions, runtime.family.probes, 'probe') }));
 
 interface Case {
   name: string;
@@ -193,7 +192,7 @@ for (const runtime of RUNTIMES) {
           ...(c.body !== undefined ? { body: c.body } : {}),
         });
         const text = await response.text();
-        const evidence = `${c.method ?? 'GET'} ${c.path} → ${response.status} ${text.slice(0, 300)}\n${await subject.logs()}`;
+        const evidence = `${c.method ?? 'GET'} ${c.path} → ${response.status} ${text.slice(0, 300)}\n${await subject.logTail(40)}`;
         assert.equal(response.status, c.status, evidence);
         if (c.type) assert.equal(response.headers.get('content-type')?.split(';')[0], c.type, evidence);
         if (c.text !== undefined) assert.equal(text, c.text, evidence);
@@ -233,7 +232,7 @@ for (const runtime of RUNTIMES) {
       const response = await inFlight;
       assert.equal(response.status, 200);
       assert.equal(await response.text(), 'slept');
-      assert.equal(await exited, 0, await subject.logs());
+      assert.equal(await exited, 0, await subject.logTail(40));
     });
   });
 }

@@ -1,66 +1,41 @@
-// Runs a runtime image the way the platform does: the function copied into the
-// $KUBELESS_INSTALL_VOLUME volume before start, host networking on a free port, restricted profile
-// (read-only root, tmpfs /tmp, all capabilities dropped, no-new-privileges), the image's own user.
-import { packDirectory } from '../../src/image/archive.js';
-import { type Container, type Engine } from '../../src/engine/index.js';
-import { freePort, pollUntil } from './net.js';
-import { RESTRICTED_PROFILE } from '../../src/platform/profile.js';
+// A function image started for a test as the platform starts it, through the one function container
+// of src/platform: the image's own entrypoint, the folder copied into its $KUBELESS_INSTALL_VOLUME,
+// host networking on a free port, the restricted profile, the image's user. Waits until /healthz is
+// 200 (or fails with the container's log) and returns the running container.
+import type { Engine } from '../../src/engine/index.js';
+import { readDirectoryEntries } from '../../src/image/archive.js';
+import { FunctionContainer } from '../../src/platform/function-container.js';
+import { freeLoopbackPort } from '../../src/platform/ports.js';
+import { DEFAULT_INSTALL_VOLUME, runtimeById } from '../../src/platform/runtimes.js';
 
-export interface FunctionContainer {
-  container: Container;
-  url: string;
-  /** Milliseconds from start() to the first healthy /healthz. */
-  readyMs: number;
-  logs(): Promise<string>;
-  remove(): Promise<void>;
-}
+export { FunctionContainer };
 
 export interface StartOptions {
   env?: Record<string, string>;
   readyTimeoutMs?: number;
 }
 
-export async function startFunction(
-  engine: Engine,
-  image: string,
-  functionDir: string,
-  options: StartOptions = {},
-): Promise<FunctionContainer> {
+export async function startFunction(engine: Engine, image: string, functionDir: string, options: StartOptions = {}): Promise<FunctionContainer> {
   const info = await engine.inspectImage(image);
-  const volume = info.env.KUBELESS_INSTALL_VOLUME ?? '/kubeless';
-  const port = await freePort();
-  const container = await engine.createContainer({
+  const runtime = runtimeById(info.env.FUNC_RUNTIME ?? '');
+  const subject = await FunctionContainer.start(engine, {
     image,
+    family: runtime.family,
     purpose: 'test',
-    network: 'host',
-    env: { FUNC_PORT: String(port), FUNC_NAME: 'probe', SERVICE_NAMESPACE: 'tests', ...options.env },
-    volumes: [volume],
-    ...RESTRICTED_PROFILE,
+    port: { port: await freeLoopbackPort(), viaEnv: true },
     stopTimeoutSeconds: 30,
+    launch: {
+      kind: 'entrypoint',
+      volume: info.env.KUBELESS_INSTALL_VOLUME ?? DEFAULT_INSTALL_VOLUME,
+      sources: await readDirectoryEntries(functionDir),
+      env: { FUNC_NAME: 'probe', SERVICE_NAMESPACE: 'tests', ...options.env },
+    },
   });
-  const logs = async (): Promise<string> => {
-    const { stdout, stderr } = await container.logs({ tail: 40 });
-    return `${stdout}${stderr}`;
-  };
-  try {
-    await container.putArchive(await packDirectory(functionDir), volume);
-    const started = Date.now();
-    await container.start();
-    const url = `http://127.0.0.1:${port}`;
-    await pollUntil(
-      `a healthy ${url}/healthz from ${image}`,
-      async () => {
-        const state = await container.inspect();
-        if (!state.running) throw new Error(`the container exited with ${state.exitCode}: ${await logs()}`);
-        const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
-        return response.status === 200 ? true : undefined;
-      },
-      { timeoutMs: options.readyTimeoutMs ?? 20_000, intervalMs: 10 },
-    );
-    return { container, url, readyMs: Date.now() - started, logs, remove: () => container.remove() };
-  } catch (error) {
-    const tail = await logs().catch(() => '');
-    await container.remove();
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\ncontainer log:\n${tail}`);
+  const ready = await subject.waitReady(options.readyTimeoutMs ?? 20_000);
+  if (!ready.ready) {
+    const tail = await subject.logTail(40);
+    await subject.remove();
+    throw new Error(`${image} did not become ready: ${ready.reason}\ncontainer log:\n${tail}`);
   }
+  return subject;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatReference, parseReference, repositoryName } from '../../src/image/reference.js';
+import { formatReference, parseReference, repositoryName, withDigest, withTag } from '../../src/image/reference.js';
 import { InvalidInputError } from '../../src/errors.js';
 
 test('references name registry, path, tag and digest', () => {
@@ -24,4 +24,13 @@ test('malformed references are refused with the expected form', () => {
   for (const bad of ['', ' x', 'UPPER/case', 'a//b', 'x:bad tag', 'x@sha256:short']) {
     assert.throws(() => parseReference(bad), (error: unknown) => error instanceof InvalidInputError && /registry\/\]repository/.test(error.hint ?? ''), bad);
   }
+});
+
+test('references are frozen values; another tag or a digest makes a new one', () => {
+  const version = parseReference('127.0.0.1:5000/rt/nodejs20:1.0.0');
+  assert.ok(Object.isFrozen(version));
+  const digest = `sha256:${'c'.repeat(64)}`;
+  assert.equal(formatReference(withTag(withDigest(version, digest), '0123abcd')), '127.0.0.1:5000/rt/nodejs20:0123abcd', 'another tag drops the digest');
+  assert.equal(formatReference(withDigest(version, digest)), `127.0.0.1:5000/rt/nodejs20:1.0.0@${digest}`);
+  assert.equal(formatReference(version), '127.0.0.1:5000/rt/nodejs20:1.0.0', 'the original is unchanged');
 });

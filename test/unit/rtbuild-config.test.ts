@@ -4,8 +4,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadBuildConfig } from '../../src/config/rtbuild.js';
+import { Option } from 'commander';
+import { RTBUILD_SETTINGS, configFileSchema, loadBuildConfig } from '../../src/config/rtbuild.js';
 import { InvalidInputError } from '../../src/errors.js';
+import { formatReference } from '../../src/image/reference.js';
 
 describe('rtbuild configuration', () => {
   let dir: string;
@@ -35,8 +37,8 @@ describe('rtbuild configuration', () => {
     await writeConfig({ baseImage: 'file/base:1', tags: ['file/fn:1'], network: 'host', platform: 'linux/arm64', npmrc: 'creds/.npmrc', buildArgs: { A: 'file', B: 'file' } });
     const env = { RTBUILD_BASE_IMAGE: 'env/base:1', RTBUILD_TAGS: 'env/fn:1, env/fn:2', SOURCE_DATE_EPOCH: '1700000000' };
     const config = await loadBuildConfig({ source: dir, baseImage: 'flag/base:1', buildArg: ['B=flag'] }, env, '/elsewhere');
-    assert.equal(config.baseImage, 'flag/base:1');
-    assert.deepEqual(config.tags, ['env/fn:1', 'env/fn:2']);
+    assert.equal(formatReference(config.baseImage), 'flag/base:1');
+    assert.deepEqual(config.tags.map(formatReference), ['env/fn:1', 'env/fn:2']);
     assert.equal(config.network, 'host');
     assert.equal(config.platform, 'linux/arm64');
     assert.deepEqual(config.buildArgs, { A: 'file', B: 'flag' });
@@ -44,8 +46,8 @@ describe('rtbuild configuration', () => {
     assert.equal(config.sourceDateEpoch, 1700000000);
     assert.equal(config.configFile, join(dir, 'rtbuild.json'));
     const fromFile = await loadBuildConfig({ source: dir }, {}, '/');
-    assert.equal(fromFile.baseImage, 'file/base:1');
-    assert.deepEqual(fromFile.tags, ['file/fn:1']);
+    assert.equal(formatReference(fromFile.baseImage), 'file/base:1');
+    assert.deepEqual(fromFile.tags.map(formatReference), ['file/fn:1']);
     await writeConfig({ baseImage: 'file/base:1', builder: 'classic' });
     assert.equal((await loadBuildConfig({ source: dir }, {}, '/')).builder, 'classic');
     assert.equal((await loadBuildConfig({ source: dir }, { RTBUILD_BUILDER: 'buildkit' }, '/')).builder, 'buildkit', 'env over the file');
@@ -69,5 +71,36 @@ describe('rtbuild configuration', () => {
     await refuses(loadBuildConfig({ source: dir, baseImage: 'Bad Image' }, {}, '/'), /not a valid image reference/);
     await refuses(loadBuildConfig({ source: dir, baseImage: 'b:1' }, { RTBUILD_PUSH: 'maybe' }, '/'), /RTBUILD_PUSH="maybe" is not a boolean/);
     await refuses(loadBuildConfig({ source: dir, baseImage: 'b:1', config: join(dir, 'missing.json') }, {}, '/'), /cannot read the config file/);
+  });
+
+  test('one table: every flag, variable and file field of rtbuild comes from it, spelled as before', () => {
+    const flags = Object.values(RTBUILD_SETTINGS).flatMap((row) => ('flag' in row && row.flag ? [row.flag.spelling] : []));
+    assert.deepEqual(flags, [
+      '-b, --base-image <ref>', '-s, --source <dir>', '-t, --tag <ref>', '-c, --config <file>', '--runtime <id>', '--build-arg <KEY=VALUE>',
+      '--platform <os/arch>', '--push', '--network <mode>', '--builder <name>', '--npm-registry <url>', '--pip-index-url <url>',
+      '--npmrc <file>', '--pip-conf <file>', '--source-url <url>', '--no-cache',
+    ]);
+    const envNames = Object.values(RTBUILD_SETTINGS).flatMap((row) => ('env' in row && row.env ? [row.env] : []));
+    assert.deepEqual(envNames.sort(), [
+      'RTBUILD_BASE_IMAGE', 'RTBUILD_BUILDER', 'RTBUILD_NETWORK', 'RTBUILD_NPMRC', 'RTBUILD_NPM_REGISTRY', 'RTBUILD_PIP_CONF', 'RTBUILD_PIP_INDEX_URL',
+      'RTBUILD_PLATFORM', 'RTBUILD_PUSH', 'RTBUILD_RUNTIME', 'RTBUILD_SOURCE', 'RTBUILD_SOURCE_URL', 'RTBUILD_TAGS', 'SOURCE_DATE_EPOCH',
+    ]);
+    assert.deepEqual(Object.keys(configFileSchema.shape).sort(), [
+      'baseImage', 'buildArgs', 'builder', 'network', 'npmRegistry', 'npmrc', 'pipConf', 'pipIndexUrl', 'platform', 'push', 'runtime', 'sourceUrl', 'tags',
+    ]);
+    for (const row of Object.values(RTBUILD_SETTINGS)) {
+      if ('flag' in row && row.flag) assert.equal(new Option(row.flag.spelling).attributeName(), row.flag.name, `commander names ${row.flag.spelling} ${row.flag.name}`);
+    }
+  });
+
+  test('--no-cache, variables that name their source, an unknown --runtime, and a digest in a tag', async () => {
+    await rm(join(dir, 'rtbuild.json'), { force: true });
+    assert.equal((await loadBuildConfig({ baseImage: 'b:1', cache: false }, {}, dir)).noCache, true);
+    assert.equal((await loadBuildConfig({ baseImage: 'b:1', cache: true }, {}, dir)).noCache, false);
+    await assert.rejects(loadBuildConfig({ baseImage: 'b:1' }, { RTBUILD_NETWORK: 'bridge' }, dir), /^InvalidInputError: RTBUILD_NETWORK="bridge" is not one of default, host, none$/m);
+    await assert.rejects(loadBuildConfig({ baseImage: 'b:1' }, { SOURCE_DATE_EPOCH: 'soon' }, dir), /SOURCE_DATE_EPOCH="soon" is not a whole number of seconds/);
+    await assert.rejects(loadBuildConfig({ baseImage: 'b:1', runtime: 'cobol85' }, {}, dir), (error: unknown) => error instanceof InvalidInputError && /unknown runtime "cobol85"/.test(error.message) && /nodejs24/.test(error.hint ?? ''));
+    assert.equal((await loadBuildConfig({ baseImage: 'b:1', runtime: 'nodejs26' }, {}, dir)).runtime?.family.name, 'nodejs', 'any nodejs<major>');
+    await assert.rejects(loadBuildConfig({ baseImage: 'b:1', tag: [`x/y@sha256:${'a'.repeat(64)}`] }, {}, dir), /has a digest/);
   });
 });

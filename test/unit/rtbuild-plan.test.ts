@@ -6,25 +6,28 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type BaseFacts, baseFactsFromImage, failedRunMessage, failedStepOutput, packContext, planFunctionImage } from '../../src/rtbuild/function/builder.js';
+import { type BaseFacts, baseFactsFromImage } from '../../src/rtbuild/function/base.js';
+import { buildFailureHint } from '../../src/rtbuild/function/builder.js';
+import { packContext, planFunctionImage } from '../../src/rtbuild/function/plan.js';
 import { generateDockerfile } from '../../src/rtbuild/function/dockerfile.js';
 import { requirementLines } from '../../src/rtbuild/function/source.js';
 import { createRedactor, secretValues } from '../../src/rtbuild/function/secrets.js';
 import { loadBuildConfig } from '../../src/config/rtbuild.js';
 import type { ImageInfo } from '../../src/engine/index.js';
 import { InvalidInputError, UnsafePathError } from '../../src/errors.js';
+import { parseReference } from '../../src/image/reference.js';
+import { FAMILIES, runtimeById } from '../../src/platform/runtimes.js';
 import { readAll } from '../support/streams.js';
 
 const nodeBase: BaseFacts = {
+  reference: parseReference('rt/nodejs20:dev'),
   name: 'rt/nodejs20:dev',
   id: 'sha256:base',
   digest: 'sha256:base',
-  runtime: 'nodejs20',
+  runtime: runtimeById('nodejs20'),
   user: '1000',
   installDir: '/kubeless',
   moduleName: 'handler',
-  layers: [],
-  size: undefined,
 };
 
 /** The final stage of a generated Dockerfile. */
@@ -191,14 +194,28 @@ describe('base image, requirements and secrets', () => {
   });
 
   test('the base image must declare FUNC_RUNTIME and run as a numeric non-root user (FIN-BASE)', () => {
-    const facts = baseFactsFromImage('rt/nodejs20:dev', image('1000', { FUNC_RUNTIME: 'nodejs20', KUBELESS_INSTALL_VOLUME: '/kubeless/' }), undefined);
+    const facts = baseFactsFromImage(parseReference('rt/nodejs20:dev'), image('1000', { FUNC_RUNTIME: 'nodejs20', KUBELESS_INSTALL_VOLUME: '/kubeless/' }), undefined);
     assert.equal(facts.digest, 'sha256:abc');
     assert.equal(facts.installDir, '/kubeless');
-    assert.throws(() => baseFactsFromImage('x', image('1000', {}), undefined), /does not declare FUNC_RUNTIME/);
-    assert.throws(() => baseFactsFromImage('x', image('1000', { FUNC_RUNTIME: 'nodejs20' }), 'python312'), /does not match the base image/);
+    const x = parseReference('x');
+    assert.throws(() => baseFactsFromImage(x, image('1000', {}), undefined), /does not declare FUNC_RUNTIME/);
+    assert.throws(() => baseFactsFromImage(x, image('1000', { FUNC_RUNTIME: 'nodejs20' }), runtimeById('python312')), /does not match the base image/);
     for (const user of ['', '0', 'node', '0:0']) {
-      assert.throws(() => baseFactsFromImage('x', image(user, { FUNC_RUNTIME: 'nodejs20' }), undefined), /not as a numeric non-root user/, user);
+      assert.throws(() => baseFactsFromImage(x, image(user, { FUNC_RUNTIME: 'nodejs20' }), undefined), /not as a numeric non-root user/, user);
     }
+  });
+
+  test('the runtime comes from the runtime table: any nodejs<major> / python3<minor> builds; another family is refused, listing what is supported', () => {
+    const x = parseReference('x');
+    const node24 = baseFactsFromImage(x, image('1000', { FUNC_RUNTIME: 'nodejs24' }), undefined);
+    assert.equal(node24.runtime.id, 'nodejs24');
+    assert.equal(node24.runtime.family.name, 'nodejs');
+    assert.equal(baseFactsFromImage(x, image('1000', { FUNC_RUNTIME: 'nodejs26' }), undefined).runtime.family.name, 'nodejs');
+    assert.equal(baseFactsFromImage(x, image('1000', { FUNC_RUNTIME: 'python313' }), undefined).runtime.family.manifest, 'requirements.txt');
+    assert.throws(
+      () => baseFactsFromImage(x, image('1000', { FUNC_RUNTIME: 'ruby33' }), undefined),
+      (error: unknown) => error instanceof InvalidInputError && /unknown runtime "ruby33"/.test(error.message) && /nodejs20, nodejs22, nodejs24, python312/.test(error.hint ?? ''),
+    );
   });
 
   test('requirements.txt: requirements and index options pass; includes and junk are refused', () => {
@@ -219,18 +236,10 @@ describe('base image, requirements and secrets', () => {
     assert.deepEqual(secretValues('[global]\nindex-url = https://u:pw-secret@pypi.example/simple\n'), ['pw-secret']);
   });
 
-  test('a failed step shows only its own output', () => {
-    const log = 'Step 6/9 : RUN x\n ---> Running in abc123\n\u001b[91mnpm error code E404\n\u001b[0m\nRemoving intermediate container abc123';
-    assert.equal(failedStepOutput(log), 'npm error code E404');
-  });
-
-  test('a failed RUN step is named by its first command and exit code, from either builder', () => {
-    const command = 'npm ci --omit=dev; status=$?; rm -rf /rtbuild-secrets; [ "$status" -eq 0 ] || exit "$status"';
-    const expected = 'the step "RUN npm ci --omit=dev" exited with code 1';
-    assert.equal(failedRunMessage(`The command '/bin/sh -c ${command}' returned a non-zero code: 1`), expected);
-    assert.equal(failedRunMessage(`executor failed running [/bin/sh -c ${command}]: exit code: 1`), expected);
-    assert.equal(failedRunMessage(`failed to solve: executor failed running [/bin/sh -c ${command}]: exit code: 1`), expected);
-    assert.equal(failedRunMessage(`executor failed running [/bin/sh -c ${'x'.repeat(100)}]: exit code: 2`), `the step "RUN ${'x'.repeat(79)}…" exited with code 2`);
-    assert.equal(failedRunMessage('failed to compute cache key: "/nope" not found'), 'failed to compute cache key: "/nope" not found');
+  test('the hint for a failed build comes from the stage that failed, never from the text (the deps stage installs the dependencies)', () => {
+    assert.match(buildFailureHint({ stage: 'deps' }, FAMILIES.nodejs, 'default'), /^the dependency install \(npm\) failed: check package\.json, .*needs --network host$/);
+    assert.match(buildFailureHint({ stage: 'deps' }, FAMILIES.python, 'host'), /^the dependency install \(pip\) failed: check requirements\.txt, the registry URL and credentials$/);
+    assert.equal(buildFailureHint({ stage: undefined }, FAMILIES.nodejs, 'default'), 'the output of the failed step is shown above');
+    assert.equal(buildFailureHint({ stage: 'stage-1' }, FAMILIES.nodejs, 'default'), 'the output of the failed step is shown above');
   });
 });

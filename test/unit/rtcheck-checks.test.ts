@@ -5,8 +5,9 @@ import { test } from 'node:test';
 import { imageChecks, shellWrapper } from '../../src/rtcheck/checks/image.js';
 import { leaks } from '../../src/rtcheck/checks/http.js';
 import { eventProblem } from '../../src/rtcheck/checks/sdk.js';
-import { ownReadyTimeout } from '../../src/rtcheck/run.js';
+import { ownReadyTimeout } from '../../src/rtcheck/entrypoint-phase.js';
 import type { CheckContext } from '../../src/rtcheck/check.js';
+import { resolveRuntime } from '../../src/rtcheck/session.js';
 import { decodeExport, decodeJson, decodeProtobuf } from '../../src/rtcheck/peers/otlp.js';
 import type { ImageInfo } from '../../src/engine/index.js';
 
@@ -111,7 +112,7 @@ test('own containers get a few times the main subject\'s start-up time to get re
 
 function imageContext(config: Partial<ImageInfo>): CheckContext {
   const image: ImageInfo = { id: 'sha256:x', repoTags: [], repoDigests: [], user: '1000', env: { FUNC_RUNTIME: 'nodejs20' }, exposedPorts: ['8080/tcp'], entrypoint: null, cmd: ['node', 'server.js'], workingDir: '', labels: {}, layers: [], size: 0, created: '', architecture: 'amd64', os: 'linux', ...config };
-  return { image, runtime: { id: 'nodejs20', family: 'nodejs', moduleFile: 'handler.js' } } as unknown as CheckContext;
+  return { image, runtime: resolveRuntime('nodejs20', undefined) } as unknown as CheckContext;
 }
 
 async function staticStatus(clause: string, config: Partial<ImageInfo>): Promise<string> {

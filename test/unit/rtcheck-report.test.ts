@@ -6,21 +6,22 @@ import { renderJunit, xmlEscape } from '../../src/rtcheck/report/junit.js';
 import { renderText } from '../../src/rtcheck/report/text.js';
 import { type CheckResult, type RunSummary, exitCodeForResults, statusFor } from '../../src/rtcheck/result.js';
 
-const passed: CheckResult = { clause: 'IMG-USER', level: 'MUST', status: 'pass', ms: 1, message: 'user 1000 is numeric and not root' };
+const passed: CheckResult = { clause: 'IMG-USER', level: 'MUST', launch: 'entrypoint', status: 'pass', ms: 1, message: 'user 1000 is numeric and not root' };
 const failed: CheckResult = {
   clause: 'HTTP-LIMIT',
   level: 'MUST',
+  launch: 'entrypoint',
   status: 'fail',
   ms: 120,
   message: '1.5 MB of text/plain: expected status 413, got 200',
   evidence: { request: 'POST /rtcheck-limit-x\ncontent-type: text/plain', response: '200 (3 ms)\n\n<oops & "quotes">', logTail: '[stderr]\nboom \u0000 \u001b[31m' },
   hint: 'check the size of every body',
 };
-const warned: CheckResult = { clause: 'IMG-PORT-EXPOSE', level: 'SHOULD', status: 'warn', ms: 0, message: 'exposes no port, not 8080/tcp', hint: 'add `EXPOSE 8080`' };
-const skipped: CheckResult = { clause: 'LC-LOG', level: 'SHOULD', status: 'skip', ms: 0, message: 'skipped by --quick' };
+const warned: CheckResult = { clause: 'IMG-PORT-EXPOSE', level: 'SHOULD', launch: 'entrypoint', status: 'warn', ms: 0, message: 'exposes no port, not 8080/tcp', hint: 'add `EXPOSE 8080`' };
+const skipped: CheckResult = { clause: 'LC-LOG', level: 'SHOULD', launch: 'entrypoint', status: 'skip', ms: 0, message: 'skipped by --quick' };
 
 function summary(results: CheckResult[]): RunSummary {
-  return { image: 'rt/nodejs20:dev', runtime: 'nodejs20', readyMs: 420, totalMs: 4321, strict: false, results };
+  return { image: 'rt/nodejs20:dev', runtime: 'nodejs20', readyMs: 420, launches: { entrypoint: { readyMs: 420, port: undefined } }, totalMs: 4321, strict: false, results };
 }
 
 test('exit code: 0 when nothing failed (warnings and skips do not fail), 1 when a clause failed', () => {
@@ -40,7 +41,8 @@ test('a failed SHOULD is a warning, and a failure with --strict; a failed MUST a
 test('text: one line per clause; each failure shows what was sent, what came back, the log tail and a hint', () => {
   const text = renderText(summary([passed, failed, warned, skipped]));
   const lines = text.split('\n');
-  assert.match(lines[0]!, /^rtcheck rt\/nodejs20:dev \(runtime nodejs20, ready in 420 ms\)$/);
+  assert.match(lines[0]!, /^rtcheck rt\/nodejs20:dev \(runtime nodejs20\)$/);
+  assert.match(text, /^The image's own entrypoint .*, ready in 420 ms$/m);
   assert.ok(lines.some((l) => /^PASS {2}IMG-USER .* MUST .*\(1 ms\)$/.test(l)));
   assert.ok(lines.some((l) => /^FAIL {2}HTTP-LIMIT .*expected status 413, got 200 \(120 ms\)$/.test(l)));
   assert.ok(lines.some((l) => /^WARN {2}IMG-PORT-EXPOSE/.test(l)));
@@ -53,7 +55,7 @@ test('text: one line per clause; each failure shows what was sent, what came bac
 
 test('JSON: the summary with counts and the exit code', () => {
   const parsed = JSON.parse(renderJson(summary([passed, failed]))) as { counts: Record<string, number>; exitCode: number; results: CheckResult[] };
-  assert.deepEqual(parsed.counts, { pass: 1, fail: 1, warn: 0, skip: 0 });
+  assert.deepEqual(parsed.counts, { pass: 1, fail: 1, warn: 0, skip: 0, blocked: 0 });
   assert.equal(parsed.exitCode, 1);
   assert.deepEqual(parsed.results[1], failed);
 });

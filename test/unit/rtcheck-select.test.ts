@@ -4,18 +4,24 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CLAUSES, RTCHECK_SECTIONS } from '../../src/rtcheck/clauses.js';
-import { CHECKS } from '../../src/rtcheck/run.js';
+import { CHECKS } from '../../src/rtcheck/runner.js';
 import { selectClauses } from '../../src/rtcheck/select.js';
 import { InvalidInputError } from '../../src/errors.js';
 
 const ids = (selection: Parameters<typeof selectClauses>[0]): string[] => selectClauses(selection).map((c) => c.id);
 
-test('no --only/--skip: every clause of sections 1–9, in contract order, none of section 10', () => {
+test('no --only/--skip: every clause of sections 1–9 and 11, in contract order, none of sections 10 and 12', () => {
   const all = ids({});
   assert.equal(all[0], 'IMG-USER');
-  assert.equal(all.at(-1), 'LC-LOG');
-  assert.ok(!all.some((id) => id.startsWith('FIN-')));
+  assert.equal(all.at(-1), 'KB-TERM');
+  assert.ok(!all.some((id) => id.startsWith('FIN-') || id.startsWith('OVR-')));
   assert.equal(all.length, CLAUSES.filter((c) => RTCHECK_SECTIONS.includes(c.section)).length);
+});
+
+test('--launch: one launch keeps only its clauses (sections 1–9 under the entrypoint, 11 under Kyma\'s launch)', () => {
+  assert.equal(ids({ launches: ['entrypoint'] }).at(-1), 'LC-LOG');
+  assert.deepEqual(ids({ launches: ['kyma'] }), ['KB-LAUNCH', 'KB-GIT', 'KB-DEPS', 'KB-CONTRACT', 'KB-PROBES', 'KB-TERM']);
+  assert.deepEqual(ids({ only: 'kyma,LC-TERM', launches: ['entrypoint'] }), ['LC-TERM']);
 });
 
 test('--only takes ids and groups in any case, separated by commas or spaces', () => {
@@ -45,7 +51,7 @@ test('clauses.ts has every clause of the contract with the same id, level and or
   assert.deepEqual(CLAUSES.map((c) => `${c.id} ${c.level}`), fromDoc);
 });
 
-test('every check cites a clause of sections 1–9, once', () => {
+test('every check cites a clause of sections 1–9 or 11, once', () => {
   const cited = CHECKS.map((check) => check.clause);
   assert.equal(new Set(cited).size, cited.length, 'one check per clause');
   for (const id of cited) assert.ok(selectClauses({ only: id }).length === 1, `${id} is a clause rtcheck checks`);

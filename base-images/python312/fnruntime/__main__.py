@@ -51,7 +51,7 @@ def main(env=None) -> int:
         _line(str(exc))
         return 1
 
-    from .server import App
+    from .app import App
     from .version import __version__
 
     app = App(options, function, telemetry)

@@ -26,7 +26,7 @@ sys.path.insert(0, HERE)
 from fnruntime.load import load_function  # noqa: E402
 from fnruntime.options import load_options  # noqa: E402
 from fnruntime.sdk import Publisher  # noqa: E402
-from fnruntime.server import App  # noqa: E402
+from fnruntime.app import App  # noqa: E402
 from fnruntime.telemetry import setup_telemetry  # noqa: E402
 from peers import OtlpReceiver, Peer  # noqa: E402
 

@@ -11,6 +11,8 @@ import { FAMILIES, type RuntimeFamily } from '../../platform/runtimes.js';
 export const CONTEXT_SOURCES = 'function';
 export const CONTEXT_DEPS = 'rtbuild/deps';
 export const CONTEXT_SECRETS = 'rtbuild/secrets';
+/** The stage that installs the dependencies: a build that fails in it failed installing them. */
+export const DEPS_STAGE = 'deps';
 /** Where the deps stage keeps the credential file while installing. */
 const STAGE_SECRETS = '/rtbuild-secrets';
 
@@ -60,7 +62,7 @@ export function generateDockerfile(plan: DockerfilePlan): string {
   const deps = plan.dependencies;
   if (deps) {
     const secret = deps.credentialFile ? posix.join(STAGE_SECRETS, deps.credentialFile) : undefined;
-    lines.push('FROM ${base_image} AS deps', 'USER 0');
+    lines.push(`FROM \${base_image} AS ${DEPS_STAGE}`, 'USER 0');
     for (const arg of deps.args) lines.push(`ARG ${arg}`);
     lines.push(`WORKDIR ${dir}`, `COPY ${CONTEXT_DEPS}/ ${dir}/`);
     if (secret) lines.push(`COPY ${CONTEXT_SECRETS}/ ${STAGE_SECRETS}/`);
@@ -72,7 +74,7 @@ export function generateDockerfile(plan: DockerfilePlan): string {
     );
   }
   lines.push('FROM ${base_image}');
-  if (deps) lines.push(`COPY --from=deps --chown=0:0 ${depsDir} ${depsDir}`);
+  if (deps) lines.push(`COPY --from=${DEPS_STAGE} --chown=0:0 ${depsDir} ${depsDir}`);
   // The context holds the sources at function/<install dir>/, so that this COPY also makes the install
   // directory itself root-owned and 0755 when the base image created it writable for its user.
   lines.push(`COPY --chown=0:0 ${CONTEXT_SOURCES}/ /`);

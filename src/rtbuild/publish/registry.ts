@@ -1,24 +1,24 @@
-// Publishing a built image: push every tag to its registry with the Docker config's credentials.
-// The seam for other destinations (a tarball, a second registry) and for `rtbuild base`.
+// A registry as the destination: the engine tags the image with the reference and pushes it, with the
+// credentials the Docker config holds for that registry (auths, credHelpers, credsStore). Returns the
+// reference pinned to the manifest digest the registry reported.
 import type { Engine, ProgressListener } from '../../engine/index.js';
-import { parseReference } from '../../image/reference.js';
+import { withDigest } from '../../image/reference.js';
 import { resolveRegistryAuth } from '../../registry/auth.js';
+import type { Publisher } from './publisher.js';
 
-export interface PushedReference {
-  reference: string;
-  digest: string;
+export interface RegistryPublisherOptions {
+  /** Read only to find the Docker config (DOCKER_CONFIG, HOME). */
+  env: NodeJS.ProcessEnv;
+  onProgress?: ProgressListener;
 }
 
-export async function pushTags(
-  engine: Engine,
-  tags: readonly string[],
-  options: { env: NodeJS.ProcessEnv; onProgress?: ProgressListener },
-): Promise<PushedReference[]> {
-  const pushed: PushedReference[] = [];
-  for (const tag of tags) {
-    const auth = await resolveRegistryAuth(parseReference(tag).registry, { env: options.env });
-    const result = await engine.pushImage(tag, { ...(auth ? { auth } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
-    pushed.push({ reference: result.reference, digest: result.digest });
-  }
-  return pushed;
+export function registryPublisher(engine: Engine, options: RegistryPublisherOptions): Publisher {
+  return {
+    async publish(image, reference) {
+      await engine.tagImage(image.id, reference);
+      const auth = await resolveRegistryAuth(reference.registry, { env: options.env });
+      const pushed = await engine.pushImage(reference, { ...(auth ? { auth } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+      return withDigest(pushed.reference, pushed.digest);
+    },
+  };
 }

@@ -1,32 +1,9 @@
 // Section 3, HTTP: port, health, metrics, favicon, routing and CORS, body parsing, the size limit,
 // malformed JSON, and error answers that leak nothing.
-import { connect } from 'node:net';
-import { type Case, type Check, calledPaths, echoOf, failure, marker, notCalled, runCases, runCasesUncalled, sameJson, statusIs } from '../check.js';
+import { type Case, type Check, type Subject, calledPaths, echoOf, failure, marker, notCalled, runCases, runCasesUncalled, sameJson, statusIs, launcher } from '../check.js';
 import { type Exchange, mediaType } from '../../platform/exchange.js';
+import { DEFAULT_PORT, DefaultPortTakenError } from '../../platform/ports.js';
 import { fail, pass, skip } from '../result.js';
-import type { Subject } from '../subject.js';
-
-export const DEFAULT_PORT = 8080;
-
-// Only one container at a time can prove the default port; runs in one process queue up here.
-let portQueue: Promise<unknown> = Promise.resolve();
-
-function withDefaultPort<T>(work: () => Promise<T>): Promise<T> {
-  const next = portQueue.then(work, work);
-  portQueue = next.catch(() => undefined);
-  return next;
-}
-
-function portInUse(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 const MB = 1024 * 1024;
 
@@ -69,21 +46,27 @@ export const httpChecks: Check[] = [
   {
     clause: 'HTTP-PORT',
     placement: 'own',
-    run: (ctx) =>
-      withDefaultPort(async () => {
-        if (await portInUse(DEFAULT_PORT)) return skip(`not assessed: something on this machine already listens on 127.0.0.1:${DEFAULT_PORT}`);
-        const subject = await ctx.launch('default-port', { defaultPort: true });
-        try {
-          const ready = await ctx.waitReady(subject);
-          if (!ready.ready) return failure(`without FUNC_PORT: ${ready.reason}`, undefined, subject, 'listen on 8080 unless FUNC_PORT says otherwise');
-          const answer = await subject.call({ path: '/value/string' });
-          if (answer.status !== 200) return failure('without FUNC_PORT the function does not answer on 8080', answer, subject);
-          return pass(`listens on ${DEFAULT_PORT} by default and on FUNC_PORT when set (the main subject uses FUNC_PORT=${ctx.subject.spec.port})`);
-        } finally {
-          // Free 8080 for the next run at once.
-          await subject.container.remove();
-        }
-      }),
+    run: async (ctx) => {
+      const hint = 'listen on 8080 unless FUNC_PORT says otherwise';
+      let subject: Subject;
+      try {
+        // The launcher holds the machine-wide lease on 8080 until the container is removed.
+        subject = await launcher(ctx)('default-port', { defaultPort: true });
+      } catch (error) {
+        if (error instanceof DefaultPortTakenError) return skip(`not assessed: ${error.message}`);
+        throw error;
+      }
+      try {
+        const ready = await ctx.waitReady(subject);
+        if (!ready.ready) return failure(`without FUNC_PORT: ${ready.reason}`, undefined, subject, hint);
+        const answer = await subject.call({ path: '/value/string' });
+        if (answer.status !== 200) return failure('without FUNC_PORT the function does not answer on 8080', answer, subject, hint);
+        return pass(`listens on ${DEFAULT_PORT} by default and on FUNC_PORT when set (the main container uses FUNC_PORT=${ctx.subject.port})`);
+      } finally {
+        // Free 8080 for the next user at once.
+        await subject.remove();
+      }
+    },
   },
   {
     clause: 'HTTP-HEALTH',
@@ -238,7 +221,7 @@ export const httpChecks: Check[] = [
     clause: 'HTTP-NOLEAK',
     placement: 'main',
     run: async (ctx) => {
-      const volume = ctx.subject.spec.volume;
+      const volume = ctx.subject.sourceDir;
       const requests = [
         { path: '/throw' },
         { path: '/throw-value' },

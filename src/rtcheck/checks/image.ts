@@ -1,6 +1,6 @@
 // Section 1, the image: its config (user, volume, runtime id, signals, port) and how it runs under
 // the restricted profile and under an arbitrary UID.
-import { type Check, failure } from '../check.js';
+import { type Check, type LaunchOptions, failure, launcher } from '../check.js';
 import { fail, pass, skip } from '../result.js';
 
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh']);
@@ -15,8 +15,8 @@ export function shellWrapper(commandLine: readonly string[]): string | undefined
   return commandLine.join(' ');
 }
 
-async function servesProbe(ctx: Parameters<Check['run']>[0], role: string, options: Parameters<typeof ctx.launch>[1], what: string) {
-  const subject = await ctx.launch(role, options);
+async function servesProbe(ctx: Parameters<Check['run']>[0], role: string, options: LaunchOptions, what: string) {
+  const subject = await launcher(ctx)(role, options);
   const ready = await ctx.waitReady(subject);
   if (!ready.ready) return failure(`${what}: ${ready.reason}`, undefined, subject);
   const answer = await subject.call({ path: '/value/string' });

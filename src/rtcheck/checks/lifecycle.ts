@@ -1,5 +1,5 @@
 // Section 9, lifecycle: SIGTERM with a request in flight lets it finish, then the process exits 0.
-import { type Check, failure, logsWhen, marker } from '../check.js';
+import { type Check, failure, launcher, logsWhen, marker } from '../check.js';
 import { randomBytes } from 'node:crypto';
 import { type Exchange, parseJson } from '../../platform/exchange.js';
 import { fail, pass } from '../result.js';
@@ -10,7 +10,7 @@ export const lifecycleChecks: Check[] = [
     placement: 'own',
     run: async (ctx) => {
       const timeout = 5;
-      const subject = await ctx.launch('sigterm', { env: { FUNC_TIMEOUT: String(timeout) } });
+      const subject = await launcher(ctx)('sigterm', { env: { FUNC_TIMEOUT: String(timeout) } });
       const ready = await ctx.waitReady(subject);
       if (!ready.ready) return failure(ready.reason, undefined, subject);
       const hint = 'on SIGTERM stop accepting, let in-flight invocations finish, flush spans, exit 0 (and run as PID 1 or under an init that forwards signals)';
@@ -53,7 +53,7 @@ export const lifecycleChecks: Check[] = [
     clause: 'LC-LOG',
     placement: 'main',
     run: async (ctx) => {
-      const path = `${ctx.subject.spec.volume}/${ctx.runtime.moduleFile}`;
+      const path = `${ctx.subject.sourceDir}/${ctx.runtime.moduleFile}`;
       const startLine = (logs: { stdout: string; stderr: string }): string | undefined =>
         `${logs.stdout}\n${logs.stderr}`.split('\n').find((l) => l.includes(path) && l.includes(ctx.runtime.id) && /\d+(\.\d+)?\s*m?s\b/.test(l));
       const line = startLine(await logsWhen(ctx.subject, (logs) => startLine(logs) !== undefined));
@@ -61,7 +61,7 @@ export const lifecycleChecks: Check[] = [
 
       // The access log, in a container of its own with KYMA_INTERNAL_LOGGER_ENABLED=true.
       const hint = 'with KYMA_INTERNAL_LOGGER_ENABLED=true, log one line per request naming its path';
-      const logged = await ctx.launch('access-log', { env: { KYMA_INTERNAL_LOGGER_ENABLED: 'true' } });
+      const logged = await launcher(ctx)('access-log', { env: { KYMA_INTERNAL_LOGGER_ENABLED: 'true' } });
       const ready = await ctx.waitReady(logged);
       if (!ready.ready) return fail(`with KYMA_INTERNAL_LOGGER_ENABLED=true the runtime did not become ready: ${ready.reason ?? 'no answer'}`, { logTail: await logged.logTail() }, hint);
       const requestPath = marker('access-log');

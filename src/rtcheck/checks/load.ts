@@ -1,7 +1,7 @@
 // Section 2, loading the function: the probe is found at the contract's path, readiness means loaded,
 // and a broken module makes the process fail fast with one clear line.
 import { FAMILIES, type RuntimeFamily } from '../../platform/runtimes.js';
-import { type Check, type CheckContext, failure, logsWhen, runCases } from '../check.js';
+import { type Check, type CheckContext, failure, launcher, logsWhen, runCases } from '../check.js';
 import { describeResponse } from '../../platform/exchange.js';
 import { type Outcome, fail, pass } from '../result.js';
 
@@ -46,7 +46,7 @@ const BROKEN: [probe: string, what: string][] = [
 
 /** Starts the image with one broken function: it must print one line naming the module and exit non-zero within 5 s, never healthy. */
 async function failsFast(ctx: CheckContext, probe: string, what: string): Promise<Outcome> {
-  const subject = await ctx.launch(probe, { probe });
+  const subject = await launcher(ctx)(probe, { probe });
   const limit = subject.startedAt + FAIL_FAST_MS + ENGINE_SLACK_MS;
   let done = false;
   const exited = subject.container.wait({ signal: AbortSignal.timeout(Math.max(0, limit - Date.now())) }).then(
@@ -87,7 +87,7 @@ export const loadChecks: Check[] = [
       const variants = LOAD_VARIANTS[ctx.runtime.family];
       const outcomes = await Promise.all(
         variants.map(async (variant) => {
-          const subject = await ctx.launch(variant.probe, { probe: variant.probe, env: variant.env(ctx.subject.spec.volume) });
+          const subject = await launcher(ctx)(variant.probe, { probe: variant.probe, env: variant.env(ctx.subject.sourceDir) });
           const ready = await ctx.waitReady(subject);
           const answer = ready.ready ? await subject.call({ path: '/' }) : undefined;
           if (answer?.status === 200 && answer.text === variant.answer) return pass(variant.what);

@@ -3,7 +3,7 @@ import { type Case, type Check, failure, logsWhen, runCases, statusIs } from '..
 import { randomBytes } from 'node:crypto';
 import { type Exchange, mediaType, parseJson } from '../../platform/exchange.js';
 import { RawConnection, parseResponse } from '../raw-http.js';
-import type { Subject } from '../subject.js';
+import type { Subject } from '../check.js';
 import { fail, pass } from '../result.js';
 
 /**

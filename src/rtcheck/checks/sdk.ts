@@ -53,6 +53,9 @@ export const sdkChecks: Check[] = [
       }
       if (result.refusedRejected !== true) return failure('emitCloudEvent did not reject when the publisher proxy answered 500', answer, ctx.subject, hint);
 
+      const emitted = 'object and text events reach the proxy well formed; a 500 from the proxy rejects';
+      // KB-CONTRACT re-runs this on Kyma's launch, where the controller always sets the address.
+      if (!ctx.launch) return pass(`${emitted} (emitting without an address is checked under the image's own entrypoint)`);
       // With no address configured, emitting must fail with an error, not vanish.
       const bare = await ctx.launch('no-publisher', { unsetEnv: ['PUBLISHER_PROXY_ADDRESS'] });
       const ready = await ctx.waitReady(bare);
@@ -63,7 +66,7 @@ export const sdkChecks: Check[] = [
       if (unsetResult.ok !== false || !unsetResult.error) {
         return failure('emitCloudEvent did not fail without PUBLISHER_PROXY_ADDRESS', unset, bare, 'reject / raise with a clear error when PUBLISHER_PROXY_ADDRESS is not set');
       }
-      return pass(`object and text events reach the proxy well formed; a 500 from the proxy rejects; with no address it fails: "${unsetResult.error.slice(0, 100)}"`);
+      return pass(`${emitted}; with no address it fails: "${unsetResult.error.slice(0, 100)}"`);
     },
   },
   {

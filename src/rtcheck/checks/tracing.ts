@@ -1,7 +1,7 @@
 // Section 8, tracing: the tracer, the exported SERVER span, propagation into outgoing calls, and a
 // dead collector that slows nothing.
 import { randomBytes } from 'node:crypto';
-import { type Check, type CheckContext, echoOf, failure, runCases, statusIs } from '../check.js';
+import { type Check, type CheckContext, echoOf, failure, launcher, runCases, statusIs } from '../check.js';
 import { startBlackHole } from '../peers/black-hole.js';
 import { type Outcome, fail, pass, skip } from '../result.js';
 import { freeLoopbackPort } from '../../platform/ports.js';
@@ -22,7 +22,7 @@ const NOBLOCK_CALLS = 5;
 
 /** With the collector at `endpoint`, invocations stay prompt and the runtime does not log an error per request. */
 async function promptWith(ctx: CheckContext, role: string, endpoint: string, what: string): Promise<Outcome> {
-  const subject = await ctx.launch(role, { env: { TRACE_COLLECTOR_ENDPOINT: endpoint } });
+  const subject = await launcher(ctx)(role, { env: { TRACE_COLLECTOR_ENDPOINT: endpoint } });
   const ready = await ctx.waitReady(subject);
   if (!ready.ready) return failure(`with ${what}: ${ready.reason}`, undefined, subject);
   const hint = 'export in the background with a bounded timeout; log export failures at most once in a while';
@@ -104,7 +104,8 @@ export const tracingChecks: Check[] = [
       }
       for (const [name, headers, traceId] of cases) {
         const [client = '', context = ''] = name.split(', ');
-        const path = `rtcheck-propagate-${client}-${context}`;
+        // Unique per run and launch: both launches call the same echo server.
+        const path = `rtcheck-propagate-${client}-${context}-${Math.random().toString(36).slice(2, 8)}`;
         const answer = await ctx.subject.call({ path: echoUrl(path, client), headers, timeoutMs: 5000 });
         if (answer.status !== 200) return failure(`the probe's outgoing call failed (${name} context)`, answer, ctx.subject, hint);
         const got = ctx.peers.echo.requests.find((r) => r.path === `/${path}`);

@@ -1,7 +1,10 @@
-// The peers rtcheck runs on 127.0.0.1 for the subject: a publisher-proxy sink (SDK-EMIT), an OTLP/HTTP
-// trace receiver (TR-EXPORT) and an echo server that the probe calls (TR-PROPAGATE).
+// The peers rtcheck runs on 127.0.0.1 for the containers it checks: a publisher-proxy sink (SDK-EMIT),
+// an OTLP/HTTP trace receiver (TR-EXPORT) and an echo server that the probe calls (TR-PROPAGATE). Both
+// launches share the servers; each launch gets its own publisher path, so that what one launch's
+// containers send is never taken for the other's.
+import type { LaunchKind } from '../../platform/function-container.js';
 import { decodeExport, type ReceivedSpan } from './otlp.js';
-import { type Recorder, startRecorder } from './recorder.js';
+import { type Recorded, type Recorder, startRecorder } from './recorder.js';
 
 /** Events of this type are refused with 500, so the probe can see emitCloudEvent fail. */
 export const REFUSED_EVENT_TYPE = 'rtcheck.refused';
@@ -18,7 +21,26 @@ export interface Peers {
   close(): Promise<void>;
 }
 
-export async function startPeers(): Promise<Peers> {
+export interface PeerServers {
+  /** The peers as the containers of one launch see them. */
+  forLaunch(launch: LaunchKind): Peers;
+  close(): Promise<void>;
+}
+
+/** A view of `recorder` holding only the requests whose path is `path`. */
+function onPath(recorder: Recorder, path: string): Recorder {
+  const mine = (request: Recorded): boolean => request.path === path;
+  return {
+    url: recorder.url,
+    get requests() {
+      return recorder.requests.filter(mine);
+    },
+    waitFor: (match, timeoutMs) => recorder.waitFor((request) => mine(request) && match(request), timeoutMs),
+    close: () => recorder.close(),
+  };
+}
+
+export async function startPeers(): Promise<PeerServers> {
   const sink = await startRecorder((request) => {
     let type: unknown;
     try {
@@ -38,15 +60,22 @@ export async function startPeers(): Promise<Peers> {
     body: JSON.stringify({ headers: request.headers }),
     contentType: 'application/json',
   }));
+  const close = async (): Promise<void> => {
+    await Promise.all([sink.close(), collector.close(), echo.close()]);
+  };
   return {
-    publisherUrl: `${sink.url}/rtcheck/publish`,
-    sink,
-    tracesUrl: `${collector.url}/v1/traces`,
-    collector,
-    echo,
-    spans: () => collector.requests.flatMap((r) => decodeExport(r.headers['content-type'], r.body)),
-    close: async () => {
-      await Promise.all([sink.close(), collector.close(), echo.close()]);
+    forLaunch: (launch) => {
+      const path = `/rtcheck/publish/${launch}`;
+      return {
+        publisherUrl: `${sink.url}${path}`,
+        sink: onPath(sink, path),
+        tracesUrl: `${collector.url}/v1/traces`,
+        collector,
+        echo,
+        spans: () => collector.requests.flatMap((r) => decodeExport(r.headers['content-type'], r.body)),
+        close,
+      };
     },
+    close,
   };
 }

@@ -16,12 +16,13 @@ export function xmlEscape(text: string): string {
 }
 
 function testcase(result: CheckResult): string {
-  const group = clauseById(result.clause)?.group ?? 'other';
+  const group = `${clauseById(result.clause)?.group ?? 'other'}${result.launch === 'kyma' && clauseById(result.clause)?.section !== 11 ? '.kyma' : ''}`;
   const open = `    <testcase classname="rtcheck.${group}" name="${xmlEscape(result.clause)}" time="${(result.ms / 1000).toFixed(3)}"`;
   switch (result.status) {
     case 'pass':
       return `${open}/>`;
     case 'skip':
+    case 'blocked':
       return `${open}>\n      <skipped message="${xmlEscape(result.message)}"/>\n    </testcase>`;
     case 'warn':
       return `${open}>\n      <system-out>${xmlEscape(`warning (SHOULD): ${details(result)}`)}</system-out>\n    </testcase>`;
@@ -33,7 +34,7 @@ function testcase(result: CheckResult): string {
 export function renderJunit(summary: RunSummary): string {
   const counts = countResults(summary.results);
   const name = xmlEscape(`rtcheck ${summary.image}`);
-  const attrs = `tests="${summary.results.length}" failures="${counts.fail}" errors="0" skipped="${counts.skip}" time="${(summary.totalMs / 1000).toFixed(3)}"`;
+  const attrs = `tests="${summary.results.length}" failures="${counts.fail}" errors="0" skipped="${counts.skip + counts.blocked}" time="${(summary.totalMs / 1000).toFixed(3)}"`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="${name}" ${attrs}>`,

@@ -99,6 +99,9 @@ module.exports = {
         return 'slept';
       case '/value/string':
         return 'hello';
+      case '/value/escapes':
+        // KB-LAUNCH: the source must reach the image unchanged (a shell whose echo expands escapes breaks it).
+        return 'tab\\t newline\\n backslash\\\\';
       case '/value/object':
         return { a: 1 };
       case '/value/array':

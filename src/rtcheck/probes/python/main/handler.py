@@ -135,6 +135,9 @@ def main(event, context):
         return 'slept'
     if path == '/value/string':
         return 'hello'
+    if path == '/value/escapes':
+        # KB-LAUNCH: the source must reach the image unchanged (a shell whose echo expands escapes breaks it).
+        return 'tab\\t newline\\n backslash\\\\'
     if path == '/value/object':
         return {'a': 1}
     if path == '/value/array':

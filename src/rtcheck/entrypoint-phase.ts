@@ -1,0 +1,136 @@
+// Sections 1–9 under the image's own entrypoint: one long-lived main container (restricted profile,
+// probe in $KUBELESS_INSTALL_VOLUME, FUNC_PORT) for the checks that only send it requests, checks that
+// judge how it came up, and checks with containers of their own beside it.
+import type { Check, CheckContext, LaunchOptions, Startup, Subject } from './check.js';
+import { type Clause, clauseById } from './clauses.js';
+import { DEFAULT_PORT, DefaultPortTakenError, type PortLease, freeLoopbackPort, leaseDefaultPort, portInUse } from '../platform/ports.js';
+import type { Readiness } from '../platform/function-container.js';
+import { type Outcome, blocked } from './result.js';
+import { type Results, judge, pool } from './results.js';
+import type { Session } from './session.js';
+
+const READY_TIMEOUT_MS = 20_000;
+/** How long the main container may take from healthy to answering (LOAD-READY fails that window). */
+const SETTLE_MS = 10_000;
+/** How many checks talk to a main container at once. */
+export const MAIN_CONCURRENCY = 4;
+
+/**
+ * How long a short container may take to get ready: a few times what the main container took (the same
+ * image on the same machine), so a runtime that never listens where expected fails in seconds, not 20 s.
+ */
+export function ownReadyTimeout(mainReadyMs: number | undefined): number {
+  return mainReadyMs === undefined ? READY_TIMEOUT_MS : Math.min(READY_TIMEOUT_MS, Math.max(5000, 4 * mainReadyMs));
+}
+
+/**
+ * Waits until the function answers: a runtime may be healthy before its function is loaded. LOAD-READY
+ * judges that window; every other check starts after it, so that it fails only its own clause.
+ */
+export async function settle(subject: Subject, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await subject.call({ path: '/value/string', timeoutMs: 2000 });
+    if (answer.status === 200) return true;
+    if (Date.now() >= until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export function emptyStartup(): Startup {
+  return { ready: false, readyMs: undefined, restricted: true, first: undefined, restrictedFailure: undefined, failure: undefined };
+}
+
+export async function runEntrypointPhase(session: Session, checks: readonly Check[], results: Results, timeoutSeconds: number): Promise<Startup> {
+  const startup = emptyStartup();
+  const wants = (...placements: Check['placement'][]): Check[] => checks.filter((check) => placements.includes(check.placement));
+  let main: Subject | undefined;
+  const leases: PortLease[] = [];
+
+  const launch = async (role: string, options: LaunchOptions = {}, restricted = startup.restricted): Promise<Subject> => {
+    if (!options.defaultPort) return session.startEntrypoint(role, { ...options, port: await freeLoopbackPort(), restricted });
+    // HTTP-PORT: the default port is shared by the whole machine; the lease is held until the container is gone.
+    const lease = await leaseDefaultPort(session.deadline, session.log);
+    leases.push(lease);
+    try {
+      if (await portInUse(DEFAULT_PORT)) throw new DefaultPortTakenError();
+      const subject = await session.startEntrypoint(role, { ...options, port: DEFAULT_PORT, restricted });
+      const remove = subject.remove.bind(subject);
+      subject.remove = async () => {
+        try {
+          await remove();
+        } finally {
+          await lease.release();
+        }
+      };
+      return subject;
+    } catch (error) {
+      await lease.release();
+      throw error;
+    }
+  };
+  const waitReady = async (subject: Subject, timeoutMs?: number): Promise<Readiness> => {
+    const budget = Math.min(timeoutMs ?? ownReadyTimeout(startup.readyMs), session.remainingMs());
+    const ready = await subject.waitReady(budget);
+    if (!ready.ready || (await settle(subject, Math.min(budget, session.remainingMs())))) return ready;
+    return { ready: false, ms: Date.now() - subject.startedAt, reason: 'healthy, but GET /value/string never answered 200' };
+  };
+  const context = (): CheckContext => ({
+    imageRef: session.imageRef,
+    image: session.image,
+    runtime: session.runtime,
+    launchKind: 'entrypoint',
+    env: session.entrypointEnv(),
+    startup,
+    // Only "main" checks use it, and they run only once it is ready.
+    subject: main as Subject,
+    peers: session.peers('entrypoint'),
+    launch: (role, options) => launch(role, options),
+    waitReady,
+    remainingMs: () => session.remainingMs(),
+    log: session.log,
+  });
+  const run = (check: Check): Promise<unknown> => judge(results, 'entrypoint', check, context, timeoutSeconds);
+
+  if (wants('startup', 'main', 'own').length === 0) return startup;
+  try {
+    await runMainAndOwn();
+  } finally {
+    // A check cut off by the deadline may not have given its lease back.
+    await Promise.all(leases.map((lease) => lease.release()));
+  }
+  return startup;
+
+  async function runMainAndOwn(): Promise<void> {
+  main = await launch('main', {}, true);
+  let ready = await main.waitReady(Math.min(READY_TIMEOUT_MS, session.remainingMs()));
+  if (!ready.ready) {
+    // Does it work without the restricted profile? Then only IMG-RESTRICTED fails.
+    startup.restrictedFailure = { reason: ready.reason, logTail: await main.logTail() };
+    main = await launch('main-unrestricted', {}, false);
+    ready = await main.waitReady(Math.min(READY_TIMEOUT_MS, session.remainingMs()));
+    startup.restricted = false;
+  }
+  if (ready.ready) {
+    startup.first = await main.call({ path: '/value/string' });
+    startup.ready = true;
+    startup.readyMs = ready.ms;
+    session.log(`main container ready in ${ready.ms} ms`);
+  } else {
+    startup.failure = { reason: ready.reason, logTail: await main.logTail(), ...(ready.exitCode !== undefined ? { exitCode: ready.exitCode } : {}) };
+    startup.restricted = true;
+  }
+  for (const check of wants('startup')) await run(check);
+
+  const mainChecks = wants('main');
+  if (startup.ready && mainChecks.length > 0) await settle(main, Math.min(SETTLE_MS, session.remainingMs()));
+  await Promise.all([
+    pool(mainChecks, MAIN_CONCURRENCY, async (check) => {
+      if (startup.ready) return run(check);
+      const outcome: Outcome = { ...blocked(['LOAD-READY']), message: `blocked by LOAD-READY: ${startup.failure?.reason ?? 'the main container did not become ready'}` };
+      return results.record('entrypoint', clauseById(check.clause) as Clause, outcome, 0);
+    }),
+    Promise.all(wants('own').map(run)),
+  ]);
+  }
+}

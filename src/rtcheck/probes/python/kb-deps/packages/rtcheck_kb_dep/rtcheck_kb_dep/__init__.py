@@ -1,0 +1,2 @@
+def answer():
+    return "kb dependency ok"

@@ -1,0 +1,5 @@
+from greetings.words import HELLO, THROUGH
+
+
+def greet(who):
+    return f"{HELLO} from {who}, {THROUGH}"
