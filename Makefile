@@ -6,7 +6,7 @@ SHELL := /bin/bash
 
 STATE := .rt
 BASES := $(STATE)/bases.env
-# Loads NODE_BASE_IMAGE / PYTHON_BASE_IMAGE decided by scripts/base-images.sh.
+# Loads NODE<major>_BASE_IMAGE / PYTHON_BASE_IMAGE decided by scripts/base-images.sh.
 WITH_BASES := set -a && . ./$(BASES) && set +a &&
 
 .PHONY: help deps engine registry bases base-images build typecheck lint test test-unit test-runtimes test-integration bench demo smoke publish clean
@@ -24,7 +24,7 @@ engine: ## make a Docker engine answer (installs and starts one on Debian as roo
 registry: ## make a registry answer on 127.0.0.1:5000
 	bash scripts/registry.sh
 
-bases: engine ## make sure the upstream base images (or offline stand-ins) are in the engine
+bases: deps engine ## make sure the upstream base images (or offline stand-ins) are in the engine
 	@mkdir -p $(STATE)
 	bash scripts/base-images.sh > $(BASES).tmp && mv $(BASES).tmp $(BASES)
 	@cat $(BASES)
@@ -62,7 +62,7 @@ test: typecheck lint test-unit test-runtimes test-integration ## everything CI r
 
 bench: build engine registry bases base-images ## benchmarks: each prints a JSON summary with ratios against a baseline run alongside
 	. scripts/lib.sh && { command -v wrk >/dev/null || apt_install wrk || die "the benchmarks need wrk (Debian: apt-get install wrk)"; }
-	cd base-images/nodejs20 && npm run --silent bench
+	cd base-images/nodejs && npm run --silent bench
 	bash base-images/python312/scripts/bench.sh
 	$(WITH_BASES) npx tsx bench/cold-start.ts
 	$(WITH_BASES) npx tsx bench/rtbuild.ts
@@ -74,10 +74,12 @@ smoke: build engine bases ## check that the engine can run function containers (
 	$(WITH_BASES) node dist/src/cli/smoke.js
 
 VERSION ?= $(shell node -p "require('./package.json').version")
-publish: build base-images ## build, rtcheck and push both base images: make publish REGISTRY=host:port/path [VERSION=x.y.z]
+# Every base image of the runtime table, each gated by its own rtcheck run (rtbuild base pushes only what passes).
+publish: build base-images ## build, rtcheck and push every base image: make publish REGISTRY=host:port/path [VERSION=x.y.z]
 	@test -n "$(REGISTRY)" || { echo "usage: make publish REGISTRY=registry.example/runtimes [VERSION=x.y.z]" >&2; exit 2; }
-	$(WITH_BASES) node dist/src/cli/rtbuild.js base nodejs20 --tag $(REGISTRY)/nodejs20:$(VERSION) --push
-	$(WITH_BASES) node dist/src/cli/rtbuild.js base python312 --tag $(REGISTRY)/python312:$(VERSION) --push
+	for runtime in $$(node --import tsx scripts/runtime-table.ts | cut -d' ' -f1); do \
+	  $(WITH_BASES) node dist/src/cli/rtbuild.js base $$runtime --tag $(REGISTRY)/$$runtime:$(VERSION) --push; \
+	done
 
 clean: ## remove build output (engine images and the registry's data stay)
 	rm -rf dist $(STATE)

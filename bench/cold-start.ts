@@ -100,7 +100,7 @@ async function once(subject: Subject): Promise<number> {
 
 /** The floor: a bare node:http server in the Node base image, its file in the volume. */
 function baseline(): Subject {
-  const image = process.env.NODE20_BASE_IMAGE ?? process.env.NODE_BASE_IMAGE ?? 'node:20-bookworm-slim';
+  const image = process.env.NODE20_BASE_IMAGE ?? 'node:20-bookworm-slim';
   return {
     image,
     mode: 'baseline',

@@ -2,18 +2,18 @@
 # Makes sure the upstream base images the project builds on are in the local engine.
 # Prints, on stdout, the images to use as shell assignments (the Makefile writes them to .rt/bases.env):
 #   NODE20_BASE_IMAGE=...  NODE22_BASE_IMAGE=...  NODE24_BASE_IMAGE=...  PYTHON_BASE_IMAGE=...
-#   NODE_BASE_IMAGE=...    (the Node 20 one, for the readers that know one Node base only)
 # For each: the official image if present or pullable; otherwise an offline stand-in built from
 # packages this machine can reach (../shared/ENGINE.md), built only when it is missing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-# The Node majors of the runtime table (src/platform/runtimes.ts), each with the exact Node release of
-# its stand-in and the npm that release ships (Node 22.23.5: npm 10.9.9; Node 24.22.3: npm 11.19.1).
-# Node 20.20.2 ships npm 10.8.2; its stand-in has carried 10.9.9 since it was first made, kept so that
-# the stand-ins already in engines and new ones are the same image.
-NODE_MAJORS=(20 22 24)
+# The Node majors come from the runtime table (src/platform/runtimes.ts); each has here the exact Node
+# release of its stand-in and the npm that release ships (Node 22.23.5: npm 10.9.9; Node 24.22.3: npm
+# 11.19.1). Node 20.20.2 ships npm 10.8.2; its stand-in has carried 10.9.9 since it was first made, kept
+# so that the stand-ins already in engines and new ones are the same image.
+table=$(cd "$here/.." && node --import tsx scripts/runtime-table.ts) || die "cannot read the runtime table (run npm ci first)"
+mapfile -t NODE_MAJORS < <(awk '$2 == "nodejs" { print $3 }' <<<"$table")
 declare -A NODE_DIST_VERSION=([20]=20.20.2 [22]=22.23.5 [24]=24.22.3)
 declare -A NPM_VERSION=([20]=10.9.9 [22]=10.9.9 [24]=11.19.1)
 PYTHON_OFFICIAL=python:3.12-slim-bookworm
@@ -64,6 +64,7 @@ npm_package() {
 
 # build_node_standin MAJOR: rt-standin/node:MAJOR-bookworm on $NODE_ROOTFS (which must exist).
 build_node_standin() {
+  [ -n "${NODE_DIST_VERSION[$1]:-}" ] || die "no stand-in release pinned for Node $1: add it to NODE_DIST_VERSION and NPM_VERSION in $0"
   local major=$1 node_version=${NODE_DIST_VERSION[$1]} npm_version=${NPM_VERSION[$1]} ctx started=$SECONDS
   local tag dl="$RT_STATE_DIR/downloads"
   tag=$(node_standin "$major")
@@ -122,4 +123,3 @@ for pid in "${pids[@]}"; do wait "$pid" || die "a stand-in base image could not 
 
 for major in "${NODE_MAJORS[@]}"; do echo "NODE${major}_BASE_IMAGE=${node_image[$major]:-$(node_standin "$major")}"; done
 echo "PYTHON_BASE_IMAGE=${python_image:-$PYTHON_STANDIN}"
-echo "NODE_BASE_IMAGE=${node_image[20]:-$(node_standin 20)}"

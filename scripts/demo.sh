@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The main job: build sample Function images with rtbuild on the project's base images, check each
-# with rtcheck, then run it as the platform would and send it one CloudEvent over 127.0.0.1.
+# The main job: build a sample Function image with rtbuild on each of the project's base images (every
+# row of the runtime table: each Node major and Python), check each with rtcheck under both launches
+# (its own entrypoint, and Kyma's buildless launch), then run it as a platform would and send it one
+# CloudEvent over 127.0.0.1.
 # Needs: `make build base-images` (the Makefile's `demo` target does that first).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,13 +16,15 @@ trap cleanup EXIT INT TERM
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-for sample in nodejs20:hello-nodejs python312:hello-python; do
-  runtime=${sample%%:*} name=${sample#*:}
-  image="rt-demo/$name:dev"
+table=$(node --import tsx scripts/runtime-table.ts)
+# The table on fd 3: the commands in the loop must not eat its lines from standard input.
+while read -r runtime family _version _folder base _rest <&3; do
+  case "$family" in nodejs) name=hello-nodejs ;; python) name=hello-python ;; esac
+  image="rt-demo/$name:$runtime"
   say ""
-  say "== $name: rtbuild on rt/$runtime:dev"
-  node dist/src/cli/rtbuild.js --base-image "rt/$runtime:dev" --source "examples/$name" --tag "$image"
-  say "== $name: rtcheck $image"
+  say "== $name: rtbuild on $base"
+  node dist/src/cli/rtbuild.js --base-image "$base" --source "examples/$name" --tag "$image"
+  say "== $name on $runtime: rtcheck $image (both launches)"
   node dist/src/cli/rtcheck.js "$image"
   say "== $name: run it and send a CloudEvent"
   port=$(free_port)
@@ -35,6 +39,6 @@ for sample in nodejs20:hello-nodejs python312:hello-python; do
   say "answer: $answer"
   docker rm -fv "$cid" >/dev/null
   containers=()
-done
+done 3<<<"$table"
 say ""
-say "demo: both sample Functions built, passed rtcheck and answered."
+say "demo: the sample Functions on every base image ($(cut -d' ' -f1 <<<"$table" | xargs)) were built, passed rtcheck under both launches and answered."

@@ -4,9 +4,9 @@
 // 127.0.0.1, removes it. Exit 0 when it answered, 1 when the container did not serve, 2 when the
 // tool could not run (no engine, image missing).
 import { Command, InvalidArgumentError } from 'commander';
-import { packEntries } from '../image/archive.js';
 import { ContainerError, EXIT_OK } from '../errors.js';
-import { RESTRICTED_PROFILE } from '../platform/profile.js';
+import { FunctionContainer } from '../platform/function-container.js';
+import { runtimeById } from '../platform/runtimes.js';
 import { runCli, withEngine } from './run.js';
 
 const SERVER = `require('node:http').createServer((req, res) => res.end('smoke ok')).listen(Number(process.env.PORT), '127.0.0.1');`;
@@ -20,7 +20,7 @@ function port(value: string): number {
 async function main(): Promise<number> {
   const program = new Command('rt-smoke')
     .description('Check that a Docker engine can run containers the way rtbuild and rtcheck need (host networking, read-only root, copy-in before start).')
-    .option('--image <ref>', 'a Node.js image to run (env NODE_BASE_IMAGE)', process.env.NODE_BASE_IMAGE ?? 'node:20-bookworm-slim')
+    .option('--image <ref>', 'a Node.js image to run (env NODE20_BASE_IMAGE)', process.env.NODE20_BASE_IMAGE ?? 'node:20-bookworm-slim')
     .option('--port <n>', 'port the smoke server listens on, on 127.0.0.1', port, 18999)
     .option('--timeout <seconds>', 'how long to wait for the answer', port, 20)
     .option('--json', 'print one JSON result object on stdout')
@@ -37,35 +37,33 @@ async function main(): Promise<number> {
   return withEngine(async (engine) => {
     const version = await engine.version();
     log(`engine: ${engine.endpoint} (Docker ${version.version}, API ${version.apiVersion})`);
-    const container = await engine.createContainer({
+    const container = await FunctionContainer.start(engine, {
       image: options.image,
+      family: runtimeById('nodejs20').family,
       purpose: 'smoke',
-      network: 'host',
-      user: '1000',
-      env: { PORT: String(options.port) },
-      cmd: ['node', '/kubeless/server.js'],
-      volumes: ['/kubeless'],
-      ...RESTRICTED_PROFILE,
+      port: { port: options.port, viaEnv: false },
+      launch: {
+        kind: 'entrypoint',
+        volume: '/kubeless',
+        sources: [{ path: 'server.js', type: 'file', content: Buffer.from(SERVER) }],
+        env: { PORT: String(options.port) },
+        user: '1000',
+        command: ['node', '/kubeless/server.js'],
+      },
     });
     try {
-      await container.putArchive(packEntries([{ path: 'server.js', type: 'file', content: Buffer.from(SERVER) }]), '/kubeless');
-      await container.start();
-      log(`container ${container.id.slice(0, 12)} started from ${options.image}; waiting for http://127.0.0.1:${options.port}/`);
+      log(`container ${container.container.id.slice(0, 12)} started from ${options.image}; waiting for ${container.url}/`);
       const deadline = Date.now() + options.timeout * 1000;
       let body: string | undefined;
       while (body === undefined && Date.now() < deadline) {
-        try {
-          const response = await fetch(`http://127.0.0.1:${options.port}/`, { signal: AbortSignal.timeout(1000) });
-          body = await response.text();
-        } catch {
-          if (!(await container.inspect()).running) break;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
+        const answer = await container.call({ path: '/', timeoutMs: 1000 });
+        if (answer.status !== undefined) body = answer.text;
+        else if (!(await container.container.inspect()).running) break;
+        else await new Promise((resolve) => setTimeout(resolve, 50));
       }
       if (body === undefined) {
-        const logs = await container.logs({ tail: 20 });
         throw new ContainerError(`the smoke container did not answer on 127.0.0.1:${options.port} within ${options.timeout} s`, {
-          details: `${logs.stdout}${logs.stderr}`,
+          details: await container.logTail(),
           hint: 'is the port free? is the image a Node.js image with node on PATH?',
         });
       }

@@ -23,7 +23,8 @@ export interface EntrypointLaunch {
   readonly kind: 'entrypoint';
   /** $KUBELESS_INSTALL_VOLUME: an empty volume the sources are copied into before start. */
   readonly volume: string;
-  readonly sources: readonly ArchiveEntry[];
+  /** Undefined for a function image that carries its sources (rtbuild's output): no volume then. */
+  readonly sources: readonly ArchiveEntry[] | undefined;
   /** The platform's env for the function (FUNC_PORT is added from `port`). */
   readonly env: Readonly<Record<string, string>>;
   /** The Kubernetes restricted profile (default true). */
@@ -87,7 +88,7 @@ function containerSpec(spec: FunctionContainerSpec, registryFile: string | undef
     return {
       ...base,
       env: { ...launch.env, ...portEnv },
-      volumes: [launch.volume],
+      volumes: launch.sources ? [launch.volume] : [],
       ...(launch.user !== undefined ? { user: launch.user } : {}),
       ...(launch.command ? { cmd: [...launch.command] } : {}),
       ...(launch.restricted === false ? {} : RESTRICTED_PROFILE),
@@ -165,7 +166,7 @@ export class FunctionContainer {
       container = await engine.createContainer(containerSpec(spec, registryFile));
       spec.onCreated?.(container);
       if (launch.kind === 'entrypoint') {
-        await container.putArchive(packEntries([...launch.sources]), launch.volume);
+        if (launch.sources) await container.putArchive(packEntries([...launch.sources]), launch.volume);
       } else if (launch.gitSources) {
         const under = launch.gitSources.map((entry) => ({ ...entry, path: posix.join('src', entry.path) }));
         await container.putArchive(packEntries([{ path: 'src', type: 'directory' }, ...under]), GIT_SOURCES);

@@ -13,7 +13,9 @@ import { type Engine } from '../../src/engine/index.js';
 import { baseImage, uniqueTag } from './names.js';
 import { type CliRun, runCliToEnd } from './cli.js';
 import { freePort, pollUntil } from './net.js';
-import { RESTRICTED_PROFILE } from '../../src/platform/profile.js';
+import { FunctionContainer } from '../../src/platform/function-container.js';
+import { freeLoopbackPort } from '../../src/platform/ports.js';
+import { DEFAULT_INSTALL_VOLUME, runtimeById } from '../../src/platform/runtimes.js';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'rtbuild');
 
@@ -56,21 +58,20 @@ export interface AskOptions {
 }
 
 /**
- * Starts the image as the platform does (host networking on a free port, read-only root, no
- * capabilities), returns its first answer to the request, removes it.
+ * Starts a function image that carries its sources as the platform does (the one function container:
+ * host networking on a free port, restricted profile), returns its first answer to the request, removes it.
  */
 export async function askFunction(engine: Engine, image: string, options: AskOptions = {}): Promise<{ status: number; body: string }> {
-  const port = await freePort();
-  const container = await engine.createContainer({
+  const info = await engine.inspectImage(image);
+  const container = await FunctionContainer.start(engine, {
     image,
+    family: runtimeById(info.env.FUNC_RUNTIME ?? '').family,
     purpose: 'test',
-    network: 'host',
-    env: { ...options.env, FUNC_PORT: String(port) },
-    ...RESTRICTED_PROFILE,
+    port: { port: await freeLoopbackPort(), viaEnv: true },
+    launch: { kind: 'entrypoint', volume: info.env.KUBELESS_INSTALL_VOLUME ?? DEFAULT_INSTALL_VOLUME, sources: undefined, env: { ...options.env } },
   });
   try {
-    await container.start();
-    const url = `http://127.0.0.1:${port}${options.path ?? '/'}`;
+    const url = `${container.url}${options.path ?? '/'}`;
     try {
       return await pollUntil(
         `an answer from ${url}`,
@@ -81,8 +82,7 @@ export async function askFunction(engine: Engine, image: string, options: AskOpt
         { timeoutMs: 20_000 },
       );
     } catch (error) {
-      const logs = await container.logs({ tail: 20 });
-      throw new Error(`${(error as Error).message}\ncontainer logs:\n${logs.stdout}${logs.stderr}`);
+      throw new Error(`${(error as Error).message}\ncontainer logs:\n${await container.logTail()}`);
     }
   } finally {
     await container.remove();
