@@ -14,7 +14,7 @@ import { CHECKS, LAUNCHES, runConformance } from '../rtcheck/runner.js';
 import { resolveRuntime } from '../rtcheck/session.js';
 import { kymaControllerName } from '../platform/kyma.js';
 import type { LaunchKind } from '../platform/function-container.js';
-import { knownRuntimeIds } from '../platform/runtimes.js';
+import { RUNTIMES, knownRuntimeIds } from '../platform/runtimes.js';
 import { selectClauses } from '../rtcheck/select.js';
 import { EXIT_OK, InvalidInputError } from '../errors.js';
 import { runCli, withEngine } from './run.js';
@@ -53,7 +53,8 @@ function listClauses(): string {
   const rows = CLAUSES.filter((clause) => RTCHECK_SECTIONS.includes(clause.section)).map(
     (clause) => `${clause.id.padEnd(16)} ${clause.level.padEnd(6)} ${clause.group.padEnd(9)} ${checked.has(clause.id) ? 'checked    ' : 'not yet    '} ${clause.text}`,
   );
-  return `${rows.join('\n')}\n`;
+  const runtimes = RUNTIMES.map((runtime) => `${runtime.id}${runtime.deprecated ? ' (deprecated)' : ''}`).join(', ');
+  return `${rows.join('\n')}\n\nruntimes: ${runtimes}; any nodejs<major> or python3<minor> of the same API\n`;
 }
 
 async function main(): Promise<number> {
