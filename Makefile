@@ -7,9 +7,9 @@ SHELL := /bin/bash
 STATE := .rt
 BASES := $(STATE)/bases.env
 # Loads NODE<major>_BASE_IMAGE / PYTHON_BASE_IMAGE decided by scripts/base-images.sh.
-WITH_BASES := set -a && . ./$(BASES) && set +a &&
+WITH_BASES := set -a && . ./$(BASES) && { [ ! -f $(STATE)/podman.env ] || . ./$(STATE)/podman.env; } && set +a &&
 
-.PHONY: help deps engine registry bases base-images build typecheck lint test test-unit test-runtimes test-integration bench demo smoke publish clean
+.PHONY: help deps engine registry podman bases base-images build typecheck lint test test-unit test-runtimes test-integration bench demo smoke publish clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -53,7 +53,11 @@ test-runtimes: base-images/nodejs/node_modules/.package-lock.json base-images ##
 	cd base-images/nodejs && npm run --silent typecheck && npm test
 	bash base-images/python312/scripts/test.sh
 
-test-integration: deps engine registry bases base-images ## integration tests against the real engine and registry
+podman: ## make Podman's Docker-compatible API answer (installs Debian's podman as root) for the Podman tests
+	@mkdir -p $(STATE)
+	bash scripts/podman.sh > $(STATE)/podman.env.tmp && mv $(STATE)/podman.env.tmp $(STATE)/podman.env
+
+test-integration: deps engine registry bases base-images podman ## integration tests against the real engine, a registry and Podman
 	$(WITH_BASES) npx tsx test/support/leftovers.ts --reap
 	$(WITH_BASES) npm run --silent test:integration
 	$(WITH_BASES) npx tsx test/support/leftovers.ts --check

@@ -35,5 +35,6 @@ export default tseslint.config(
       sourceType: 'commonjs',
       globals: { module: 'writable', exports: 'writable', require: 'readonly', console: 'readonly', process: 'readonly' },
     },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

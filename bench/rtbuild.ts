@@ -2,14 +2,19 @@
 // function template), side by side in one run, on the same base image, the same Function (one npm
 // dependency from a registry on 127.0.0.1) and the same engine:
 //   full build: no cache, each;   rebuild: after a change to the handler only, cache on, each.
-// Four contestants:
+// Five contestants:
 //   rtbuild           as users run it (the engine's BuildKit);
+//   rtbuild_kyma      rtbuild --for kyma: the override image for Kyma's buildless launch (dependencies
+//                     only; the handler goes into the Function resource, so a handler edit rebuilds
+//                     nothing but the manifest);
 //   rtbuild_classic   rtbuild --builder classic (the engine's legacy builder);
 //   docker_build      `docker build` of the Kyma-structured Dockerfile: on this machine the docker CLI
 //                     has no buildx, so this is the legacy builder: the baseline of the target;
 //   docker_buildkit   the same Dockerfile and context sent straight to the engine's BuildKit
 //                     (tar | curl POST /build?version=2): what `docker build` does where buildx exists.
-// Wall-clock time of each command, as a user waits for it. Prints one JSON object with the ratios.
+// Wall-clock time of each command, as a user waits for it; rtbuild's own --json timings split its
+// time into validate (sources, plan), build (the engine) and the rest (CLI start, engine round trips).
+// Prints one JSON object with the ratios.
 // Usage: tsx bench/rtbuild.ts [--rounds N] [--base-image REF]
 import { execFile } from 'node:child_process';
 import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
@@ -36,6 +41,7 @@ await cp(join(root, 'test', 'fixtures', 'rtbuild', 'node-deps'), fn, { recursive
 const registry = await startNpmRegistry();
 const tags = {
   rtbuild: `rt-bench/rtbuild:${process.pid}`,
+  rtbuild_kyma: `rt-bench/rtbuild-kyma:${process.pid}`,
   rtbuild_classic: `rt-bench/rtbuild-classic:${process.pid}`,
   docker_build: `rt-bench/docker:${process.pid}`,
   docker_buildkit: `rt-bench/docker-buildkit:${process.pid}`,
@@ -49,13 +55,24 @@ async function timed(command: string, commandArgs: string[]): Promise<{ ms: numb
   return { ms: performance.now() - started, stdout };
 }
 
-const rtbuild = (builder: 'buildkit' | 'classic', noCache: boolean): Promise<{ ms: number }> =>
-  timed(process.execPath, [
+/** rtbuild's own split of a run: validate + build (the engine) + the rest of the wall-clock time. */
+const split: Record<string, { validate: number[]; build: number[]; other: number[] }> = {};
+async function rtbuild(builder: 'buildkit' | 'classic', noCache: boolean, target: 'function' | 'kyma' = 'function'): Promise<{ ms: number }> {
+  const tag = target === 'kyma' ? tags.rtbuild_kyma : builder === 'buildkit' ? tags.rtbuild : tags.rtbuild_classic;
+  const result = await timed(process.execPath, [
     join(root, 'dist', 'src', 'cli', 'rtbuild.js'),
-    '--base-image', base, '--source', fn, '--tag', builder === 'buildkit' ? tags.rtbuild : tags.rtbuild_classic,
-    '--builder', builder, '--network', 'host', '--npm-registry', registry.url,
+    '--base-image', base, '--source', fn, '--tag', tag, '--for', target,
+    '--builder', builder, '--network', 'host', '--npm-registry', registry.url, '--json',
     ...(noCache ? ['--no-cache'] : []),
   ]);
+  const timings = (JSON.parse(result.stdout) as { timingsMs: { validate: number; build: number } }).timingsMs;
+  const key = `${target}_${builder}_${noCache ? 'full' : 'rebuild'}`;
+  split[key] ??= { validate: [], build: [], other: [] };
+  split[key].validate.push(timings.validate);
+  split[key].build.push(timings.build);
+  split[key].other.push(Math.round(result.ms - timings.validate - timings.build));
+  return result;
+}
 
 const dockerBuild = (noCache: boolean): Promise<{ ms: number }> =>
   timed('docker', [
@@ -78,6 +95,7 @@ async function dockerBuildkit(noCache: boolean): Promise<{ ms: number }> {
 
 const build = (tool: Contestant, noCache: boolean): Promise<{ ms: number }> =>
   tool === 'rtbuild' ? rtbuild('buildkit', noCache)
+    : tool === 'rtbuild_kyma' ? rtbuild('buildkit', noCache, 'kyma')
     : tool === 'rtbuild_classic' ? rtbuild('classic', noCache)
       : tool === 'docker_build' ? dockerBuild(noCache)
         : dockerBuildkit(noCache);
@@ -108,6 +126,7 @@ const section = (kind: 'full' | 'rebuild'): Record<string, unknown> => ({
   ratio_rtbuild_to_docker_build: ratio(kind, 'rtbuild', 'docker_build'),
   ratio_rtbuild_to_docker_buildkit: ratio(kind, 'rtbuild', 'docker_buildkit'),
   ratio_rtbuild_classic_to_docker_build: ratio(kind, 'rtbuild_classic', 'docker_build'),
+  ratio_rtbuild_kyma_to_rtbuild: ratio(kind, 'rtbuild_kyma', 'rtbuild'),
 });
 console.log(
   JSON.stringify(
@@ -117,6 +136,9 @@ console.log(
       rounds,
       full_build: { ...section('full'), target: 'ratio_rtbuild_to_docker_build <= 1' },
       source_only_rebuild: { ...section('rebuild'), target_ms: 3000 },
+      rtbuild_time_split_median_ms: Object.fromEntries(
+        Object.entries(split).map(([key, parts]) => [key, { validate: median(parts.validate), build: median(parts.build), cli_and_round_trips: median(parts.other) }]),
+      ),
     },
     null,
     2,

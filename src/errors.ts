@@ -14,7 +14,9 @@ export type ErrorCode =
   | 'INVALID_INPUT'
   | 'UNSAFE_PATH'
   | 'DEADLINE_EXCEEDED'
-  | 'CONTRACT_FAILED';
+  | 'CONTRACT_FAILED'
+  | 'NOTHING_ASSESSED'
+  | 'SECRET_LEAKED';
 
 /** What kind of failure it is, which decides the exit code of a CLI. */
 export type FailureKind =
@@ -189,6 +191,28 @@ export class DeadlineExceededError extends RtError {
 export class ContractFailedError extends RtError {
   constructor(message: string, options: RtErrorOptions = {}) {
     super('CONTRACT_FAILED', 'subject', message, options);
+  }
+}
+
+/** rtcheck ran, but every clause it was asked for was skipped: no verdict, so no green. */
+export class NothingAssessedError extends RtError {
+  constructor(message: string, options: RtErrorOptions = {}) {
+    super('NOTHING_ASSESSED', 'tool', message, options);
+  }
+}
+
+/**
+ * A registry credential was found in what a build installed (FIN-SECRETS): a package's install script
+ * copied it. The build is refused; nothing was tagged or pushed.
+ */
+export class SecretLeakedError extends RtError {
+  readonly files: readonly string[];
+  constructor(files: readonly string[], credential: string, options: Omit<RtErrorOptions, 'details'> = {}) {
+    super('SECRET_LEAKED', 'subject', `a value of the credential ${credential} was found in the installed dependencies: ${files.join(', ') || '(files not named)'}`, {
+      hint: 'an install script of the Function or of a dependency copied it; remove that script or dependency (nothing was tagged or pushed)',
+      ...options,
+    });
+    this.files = Object.freeze([...files]);
   }
 }
 

@@ -1,18 +1,24 @@
 #!/usr/bin/env node
-// rtbuild: turns a Function's sources into the image that runs them, on top of a runtime base image.
+// rtbuild: turns a Function's sources into the image that runs them, on top of a runtime base image:
+// the legacy function image (--for function), or an override image for Kyma's buildless launch with the
+// Function resource that runs it (--for kyma, --manifest).
 // Exit 0 built (and pushed), 1 the build or push failed, 2 bad input or no engine.
-// Progress goes to stderr; --json prints one result object on stdout; --dry-run prints the
-// Dockerfile and the build context listing without touching the engine.
-import { Command, Option } from 'commander';
-import { RTBUILD_SETTINGS, loadBuildConfig } from '../config/rtbuild.js';
+// Progress goes to stderr; --json prints one result object on stdout (several Functions: {"functions":
+// [...]}), or on any error one {"error": {code, message, hint, details}}; --dry-run prints the
+// Dockerfile, the install script and the build context listing without touching the engine.
+import { writeFile } from 'node:fs/promises';
+import { Command, CommanderError, Option } from 'commander';
+import { type BuildConfig, RTBUILD_SETTINGS, loadBuildConfig } from '../config/rtbuild.js';
 import { type Setting, flagDescription } from '../config/settings.js';
-import { EXIT_OK } from '../errors.js';
-import { PROJECT_RUNTIMES } from '../platform/runtimes.js';
+import { EXIT_OK, InvalidInputError, isRtError } from '../errors.js';
+import { runtimeById, PROJECT_RUNTIMES } from '../platform/runtimes.js';
 import { releaseBaseImage } from '../rtbuild/base-image/release.js';
 import { parseBaseRequest, projectRuntimeIds } from '../rtbuild/base-image/request.js';
 import { assumedBase } from '../rtbuild/function/base.js';
+import type { FunctionImageResult } from '../rtbuild/function/builder.js';
+import { functionInputs } from '../rtbuild/function/input.js';
 import { contextListing, planFunctionImage } from '../rtbuild/function/plan.js';
-import { releaseFunctionImage } from '../rtbuild/function/release.js';
+import { releaseFunctionImages } from '../rtbuild/function/release.js';
 import { runCli, withEngine } from './run.js';
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -52,18 +58,16 @@ async function main(): Promise<number> {
     .option('-v, --verbose', 'show stack traces of errors')
     .action(async (options: OutputOptions & Record<string, string | string[] | boolean | undefined>) => {
       const config = await loadBuildConfig(options, process.env, process.cwd());
+      if (config.manifest === '-' && options.json) {
+        throw new InvalidInputError('--manifest - and --json both write to stdout', { hint: 'drop --manifest - (the JSON result has the manifest), or write it to a file' });
+      }
       if (options.dryRun) {
-        const plan = await planFunctionImage(config, await assumedBase(config));
-        const listing = contextListing(plan);
-        if (options.json) {
-          process.stdout.write(`${JSON.stringify({ dockerfile: plan.dockerfile, context: listing, labels: plan.labels, buildArgs: Object.keys(plan.buildArgs) })}\n`);
-        } else {
-          process.stdout.write(`${plan.dockerfile}\n# build context\n${listing.map((line) => `#   ${line}`).join('\n')}\n`);
-        }
+        await dryRun(config, options.json === true);
         return;
       }
-      const result = await withEngine((engine) => releaseFunctionImage(engine, config, log), log);
-      if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      const results = await withEngine((engine) => releaseFunctionImages(engine, config, log), log);
+      await writeManifests(config, results);
+      if (options.json) process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : { functions: results })}\n`);
     });
   const upstreamVariables = [...new Set(PROJECT_RUNTIMES.map((runtime) => runtime.project?.upstreamEnv))].join(' / ');
   program
@@ -94,4 +98,55 @@ async function main(): Promise<number> {
   return EXIT_OK;
 }
 
-runCli(main);
+/** --dry-run: the plan of every Function, without an engine. */
+async function dryRun(config: BuildConfig, json: boolean): Promise<void> {
+  const plans = [];
+  for (const input of await functionInputs(config)) {
+    const id = input.resource?.spec.runtime;
+    const base = await assumedBase(config, input.root, config.runtime ?? (id === undefined ? undefined : runtimeById(id)));
+    plans.push(await planFunctionImage(config, base, input));
+  }
+  for (const plan of plans) {
+    for (const note of plan.notes) process.stderr.write(`${note}\n`);
+    const listing = contextListing(plan);
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ name: plan.name, target: plan.target, dockerfile: plan.dockerfile, tools: plan.tools, context: listing, labels: plan.labels, buildArgs: Object.keys(plan.buildArgs) })}\n`);
+    } else {
+      const tools = plan.tools.filter((tool) => tool.name === 'install.sh').map((tool) => `\n# ${tool.name}\n${tool.content.replace(/^/gm, '#   ')}`);
+      process.stdout.write(`${plan.dockerfile}${tools.join('')}\n# build context\n${listing.map((line) => `#   ${line}`).join('\n')}\n`);
+    }
+  }
+}
+
+/** --manifest FILE (or - for stdout): every built Function's resource, one YAML stream (OVR-MANIFEST). */
+async function writeManifests(config: BuildConfig, results: readonly FunctionImageResult[]): Promise<void> {
+  if (config.manifest === undefined) return;
+  const text = results.flatMap((result) => (result.manifest === undefined ? [] : [result.manifest])).join('---\n');
+  if (config.manifest === '-') process.stdout.write(text);
+  else await writeFile(config.manifest, text);
+}
+
+/** With --json, every failure is also one JSON object on stdout: {"error": {code, message, hint, details}}. */
+function jsonErrors(run: () => Promise<number>, argv: readonly string[] = process.argv): () => Promise<number> {
+  if (!argv.includes('--json')) return run;
+  return async () => {
+    try {
+      return await run();
+    } catch (error) {
+      const rt = isRtError(error)
+        ? error
+        : error instanceof CommanderError
+          ? new InvalidInputError(error.message.replace(/^error: /, ''), { hint: 'rtbuild --help lists the options' })
+          : undefined;
+      if (!(error instanceof CommanderError && error.exitCode === 0)) {
+        const body = rt
+          ? { code: rt.code, message: rt.message, hint: rt.hint, details: rt.details }
+          : { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error), hint: 'this is a bug in rtbuild; run again with --verbose and report it' };
+        process.stdout.write(`${JSON.stringify({ error: body })}\n`);
+      }
+      throw error;
+    }
+  };
+}
+
+runCli(jsonErrors(main));

@@ -3,11 +3,12 @@
 // file in the source folder > defaults into one validated, frozen BuildConfig. Image references and
 // the runtime are parsed here, once, into values. Takes argv-derived flags and env as parameters, so
 // tests never touch process.env.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
 import { type Reference, formatReference, parseReference } from '../image/reference.js';
+import { isFunctionEnvName, isFunctionName } from '../platform/function-resource.js';
 import { type Runtime, knownRuntimeIds, runtimeById } from '../platform/runtimes.js';
 import { type FlagValues, Refused, type SettingValues, fileSchema, longFlag, resolveSettings, setting } from './settings.js';
 
@@ -15,6 +16,11 @@ export const CONFIG_FILE = 'rtbuild.json';
 
 const NETWORKS = ['default', 'host', 'none'] as const;
 const BUILDERS = ['buildkit', 'classic'] as const;
+/** What the image is for: the legacy function image (sections 1-10), or Kyma's runtimeImageOverride (section 12). */
+export const TARGETS = ['function', 'kyma'] as const;
+export type BuildTarget = (typeof TARGETS)[number];
+/** In a --tag, replaced by each Function's name (a YAML file with several Functions). */
+export const NAME_PLACEHOLDER = '{name}';
 const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const httpUrl = z.url({ protocol: /^https?$/ });
 
@@ -26,16 +32,18 @@ function booleanText(text: string | readonly string[]): boolean {
   throw new Refused(String(text));
 }
 
-/** KEY=VALUE pairs of a repeatable flag. */
-function keyValueText(pairs: string | readonly string[]): Record<string, string> {
-  const args: Record<string, string> = {};
-  for (const pair of typeof pairs === 'string' ? [pairs] : pairs) {
-    const eq = pair.indexOf('=');
-    const key = eq > 0 ? pair.slice(0, eq) : '';
-    if (!BUILD_ARG_NAME.test(key)) throw new Refused(pair);
-    args[key] = pair.slice(eq + 1);
-  }
-  return args;
+/** KEY=VALUE pairs of a repeatable flag, each KEY checked by `valid`. */
+function keyValueText(valid: (key: string) => boolean) {
+  return (pairs: string | readonly string[]): Record<string, string> => {
+    const args: Record<string, string> = {};
+    for (const pair of typeof pairs === 'string' ? [pairs] : pairs) {
+      const eq = pair.indexOf('=');
+      const key = eq > 0 ? pair.slice(0, eq) : '';
+      if (!valid(key)) throw new Refused(pair);
+      args[key] = pair.slice(eq + 1);
+    }
+    return args;
+  };
 }
 
 /** A repeatable flag's list as it is, or a variable's comma- or space-separated list. */
@@ -57,16 +65,59 @@ export const RTBUILD_SETTINGS = {
     inFile: true,
     schema: z.string().min(1),
   }),
+  target: setting({
+    description: "function: the legacy function image (sources in $KUBELESS_INSTALL_VOLUME); kyma: an image for a Kyma Function's runtimeImageOverride, dependencies baked in (OVR-BAKED)",
+    flag: { name: 'for', spelling: '--for <target>' },
+    env: 'RTBUILD_FOR',
+    inFile: true,
+    schema: z.enum(TARGETS),
+    expected: `one of ${TARGETS.join(', ')}`,
+    hint: 'use --for kyma for a runtimeImageOverride image, --for function (the default) for the legacy image',
+    default: 'function',
+  }),
   source: setting({
-    description: "the Function's source folder; default .",
+    description: "the Function's source folder (as `kyma function init` writes it), or a Function YAML with inline sources; default .",
     flag: { name: 'source', spelling: '-s, --source <dir>' },
     env: 'RTBUILD_SOURCE',
     schema: z.string().min(1),
     default: '.',
     path: true,
   }),
+  manifest: setting({
+    description: 'with --for kyma: write the Function resource that runs the image to FILE (- for stdout) (OVR-MANIFEST)',
+    flag: { name: 'manifest', spelling: '--manifest <file>' },
+    env: 'RTBUILD_MANIFEST',
+    inFile: true,
+    schema: z.string().min(1),
+    path: true,
+  }),
+  function: setting({
+    description: 'the Function to build from a YAML file with several',
+    flag: { name: 'function', spelling: '--function <name>' },
+    env: 'RTBUILD_FUNCTION',
+    schema: z.string().min(1),
+  }),
+  functionName: setting({
+    description: "the Function's name (metadata.name, FUNC_NAME); default: the folder's name, or the YAML's",
+    flag: { name: 'functionName', spelling: '--function-name <name>' },
+    env: 'RTBUILD_FUNCTION_NAME',
+    inFile: true,
+    schema: z.string().refine(isFunctionName, 'is not a lower-case RFC 1123 name (a-z, 0-9, "-", at most 63)'),
+    expected: 'a lower-case RFC 1123 name (a-z, 0-9, "-")',
+  }),
+  env: setting({
+    description: "the Function's environment variable (spec.env of the manifest); repeatable",
+    flag: { name: 'env', spelling: '--env <KEY=VALUE>', repeatable: true },
+    inFile: true,
+    schema: z.record(z.string().refine(isFunctionEnvName, 'is not a variable name a Function may set'), z.string()),
+    fromText: keyValueText(isFunctionEnvName),
+    expected: 'KEY=VALUE with a variable name a Function may set',
+    hint: 'e.g. --env FUNC_TIMEOUT=30; Kyma reserves FUNC_RUNTIME, FUNC_HANDLER, FUNC_PORT, MOD_NAME, NODE_PATH, PYTHONPATH and the FUNC_HANDLER_* variables',
+    default: {},
+    merge: 'entries',
+  }),
   tags: setting({
-    description: 'tag for the image; repeat for more',
+    description: `tag for the image; repeat for more; ${NAME_PLACEHOLDER} is the Function's name`,
     flag: { name: 'tag', spelling: '-t, --tag <ref>', repeatable: true },
     env: 'RTBUILD_TAGS',
     envNote: 'comma-separated',
@@ -93,7 +144,7 @@ export const RTBUILD_SETTINGS = {
     flag: { name: 'buildArg', spelling: '--build-arg <KEY=VALUE>', repeatable: true },
     inFile: true,
     schema: z.record(z.string().regex(BUILD_ARG_NAME), z.string()),
-    fromText: keyValueText,
+    fromText: keyValueText((key) => BUILD_ARG_NAME.test(key)),
     expected: 'KEY=VALUE',
     hint: 'e.g. --build-arg NODE_ENV=production',
     default: {},
@@ -207,11 +258,25 @@ export type BuildConfig = Readonly<
     /** The config file that was read, if any. */
     configFile: string | undefined;
     baseImage: Reference;
+    /** The tags as given: `{name}` stands for each Function's name (tagsFor gives the references). */
+    tagTexts: readonly string[];
+    /** The tags of a single Function (with `{name}` as "name"); tagsFor() for a named one. */
     tags: readonly Reference[];
     /** --runtime: must match the base image's FUNC_RUNTIME. */
     runtime: Runtime | undefined;
   }
 >;
+
+/** The tags of the Function `name`: `{name}` in a tag replaced by it. */
+export function tagsFor(config: Pick<BuildConfig, 'tagTexts'>, name: string): Reference[] {
+  return config.tagTexts.map((text) => parseTag(text.split(NAME_PLACEHOLDER).join(name)));
+}
+
+function parseTag(text: string): Reference {
+  const tag = parseReference(text);
+  if (tag.digest) throw new InvalidInputError(`the tag "${formatReference(tag)}" has a digest`, { hint: 'tags are name[:tag]; the digest is what a push reports' });
+  return tag;
+}
 
 async function readConfigFile(path: string, required: boolean): Promise<Record<string, unknown> | undefined> {
   let text: string;
@@ -229,10 +294,11 @@ async function readConfigFile(path: string, required: boolean): Promise<Record<s
   }
   const parsed = configFileSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const at = issue?.path.length ? `"${issue.path.join('.')}": ` : '';
-    throw new InvalidInputError(`the config file ${path} is invalid: ${at}${issue?.message ?? 'unknown problem'}`, {
+    // Every problem at once: a user fixing the file should not have to run rtbuild once per field.
+    const problems = parsed.error.issues.map((issue) => `${issue.path.length ? `"${issue.path.join('.')}": ` : ''}${issue.message}`);
+    throw new InvalidInputError(`the config file ${path} is invalid: ${problems.join('; ')}`, {
       hint: `the fields are: ${Object.keys(configFileSchema.shape).join(', ')}`,
+      ...(problems.length > 1 ? { details: problems.join('\n') } : {}),
     });
   }
   return parsed.data;
@@ -242,7 +308,9 @@ export async function loadBuildConfig(flags: BuildFlags, env: NodeJS.ProcessEnv,
   const sources = { flags, env, file: {}, cwd, fileDir: cwd, resolvePath: resolve };
   // Where the file is comes from the command line and the environment only.
   const { source, config } = resolveSettings({ source: RTBUILD_SETTINGS.source, config: RTBUILD_SETTINGS.config }, sources);
-  const configPath = config ?? join(source, CONFIG_FILE);
+  // A Function YAML as the source (OVR-INPUT): rtbuild.json is looked for next to it.
+  const sourceIsFile = (await stat(source).catch(() => undefined))?.isFile() ?? false;
+  const configPath = config ?? join(sourceIsFile ? dirname(source) : source, CONFIG_FILE);
   const file = (await readConfigFile(configPath, config !== undefined)) ?? {};
   // Relative paths in the file are relative to the file; on the command line and in env, to cwd.
   const settings = resolveSettings(RTBUILD_SETTINGS, { ...sources, file, fileDir: dirname(configPath) });
@@ -255,16 +323,25 @@ export async function loadBuildConfig(flags: BuildFlags, env: NodeJS.ProcessEnv,
     });
   }
   const baseReference = parseReference(baseImage);
-  const tags = tagTexts.map(parseReference);
-  for (const tag of tags) {
-    if (tag.digest) throw new InvalidInputError(`the tag "${formatReference(tag)}" has a digest`, { hint: 'tags are name[:tag]; the digest is what a push reports' });
-  }
+  const tags = tagsFor({ tagTexts }, 'name');
   if (settings.push && tags.length === 0) throw new InvalidInputError('--push needs at least one --tag', { hint: 'e.g. --tag 127.0.0.1:5000/team/fn:1 --push' });
+  // "-" is stdout, not a file called "-" in some folder.
+  const manifest = settings.manifest !== undefined && /[\\/]-$/.test(settings.manifest) && (flags.manifest === '-' || env.RTBUILD_MANIFEST === '-' || file.manifest === '-') ? '-' : settings.manifest;
+  if (manifest !== undefined && settings.target !== 'kyma') {
+    throw new InvalidInputError('--manifest is for --for kyma: the Function resource runs an override image', { hint: 'add --for kyma, or drop --manifest' });
+  }
+  if (manifest !== undefined && tags.length === 0) {
+    throw new InvalidInputError('--manifest needs a --tag: the Function names its image in runtimeImageOverride', {
+      hint: 'e.g. --tag registry.example/team/fn:1 --push (the manifest then pins the pushed digest)',
+    });
+  }
 
   return Object.freeze({
     ...plain,
+    manifest,
     configFile: Object.keys(file).length > 0 || config !== undefined ? configPath : undefined,
     baseImage: baseReference,
+    tagTexts: Object.freeze([...tagTexts]),
     tags: Object.freeze(tags),
     runtime: runtime === undefined ? undefined : runtimeById(runtime, ' (--runtime)'),
   });

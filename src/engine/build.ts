@@ -9,6 +9,7 @@ import { TraceDecodeError, TraceRenderer, decodeTrace } from './buildkit-trace.j
 import { engineText, statusOf } from './engine-errors.js';
 import { inspectImage } from './images.js';
 import { type EngineMessage, StreamFailure, auxObject, emitProgress, messageText, readEngineStream } from './json-stream.js';
+import { type BuildSession, type SessionTarget, openSecretSession } from './session.js';
 import type { BuildOptions, Builder, BuiltImage, RegistryAuth } from './types.js';
 
 /**
@@ -38,7 +39,35 @@ export class BuildNetworks {
   }
 }
 
+/** Where a build session dials: the engine's socket, or its plain-HTTP address. TLS engines get no session. */
+export function sessionTarget(docker: Docker): SessionTarget | undefined {
+  const modem = docker.modem as unknown as { socketPath?: string; host?: string; port?: string | number; protocol?: string };
+  if (modem.socketPath) return { socketPath: modem.socketPath };
+  if (modem.protocol === 'https' || !modem.host) return undefined;
+  return { host: modem.host, port: Number(modem.port) };
+}
+
+async function secretSession(docker: Docker, builder: Builder, secrets: ReadonlyMap<string, Buffer> | undefined): Promise<BuildSession | undefined> {
+  if (!secrets || secrets.size === 0) return undefined;
+  const target = sessionTarget(docker);
+  if (builder !== 'buildkit' || !target) {
+    throw new EngineRequestError(`build secrets need BuildKit and an engine reached over a socket or plain HTTP`, {
+      hint: builder === 'buildkit' ? 'use the local engine socket, or --builder classic' : 'use --builder buildkit',
+    });
+  }
+  return openSecretSession(target, secrets);
+}
+
 export async function buildImage(docker: Docker, networks: BuildNetworks, context: Readable, options: BuildOptions = {}): Promise<BuiltImage> {
+  const session = await secretSession(docker, options.builder ?? 'buildkit', options.secrets);
+  try {
+    return await buildWithin(docker, networks, context, options, session?.id);
+  } finally {
+    session?.close();
+  }
+}
+
+async function buildWithin(docker: Docker, networks: BuildNetworks, context: Readable, options: BuildOptions, sessionId: string | undefined): Promise<BuiltImage> {
   const tags = options.tags ?? [];
   const builder = options.builder ?? 'buildkit';
   const log: string[] = [];
@@ -65,6 +94,7 @@ export async function buildImage(docker: Docker, networks: BuildNetworks, contex
       // A number, not "2": dockerode opens a gRPC session for version "2", which serves only registry
       // credentials to BuildKit (base images are pulled before the build) and costs ~40 ms a build.
       ...(builder === 'buildkit' ? { version: 2 } : {}),
+      ...(sessionId ? { session: sessionId } : {}),
       ...(options.registryAuths?.length ? { registryconfig: registryConfig(options.registryAuths) } : {}),
       ...(options.signal ? { abortSignal: options.signal } : {}),
       // The API takes `t` once per tag; docker-modem repeats array parameters.

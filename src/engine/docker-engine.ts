@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Reference } from '../image/reference.js';
 import { BuildNetworks, buildImage } from './build.js';
+import { ContainerError } from '../errors.js';
 import { createContainer, listContainers, removeContainers } from './containers.js';
 import * as images from './images.js';
 import type {
@@ -12,7 +13,9 @@ import type {
   BuildOptions,
   BuiltImage,
   Container,
+  ContainerLogs,
   ContainerSpec,
+  ContainerState,
   ContainerSummary,
   Engine,
   EngineVersion,
@@ -78,8 +81,62 @@ export class DockerEngine implements Engine {
     return images.saveImage(this.docker, reference);
   }
 
-  createContainer(spec: ContainerSpec): Promise<Container> {
-    return createContainer(this.docker, spec);
+  /**
+   * While the process shuts down (SIGINT), a container whose create was in flight when the clean-up
+   * listed this process's containers would be missed and then started: so once `stopCreating` is
+   * called, no container is created or started, and one that lands later is removed at once.
+   */
+  private creationClosed = false;
+  private readonly creating = new Set<Promise<unknown>>();
+
+  private podman: Promise<boolean> | undefined;
+
+  /** Whether the engine is Podman's Docker-compatible service (it names itself in /version). */
+  private isPodman(): Promise<boolean> {
+    this.podman ??= this.docker.version().then(
+      (v) => ((v as { Components?: { Name?: string }[] }).Components ?? []).some((c) => /podman/i.test(c.Name ?? '')),
+      () => false,
+    );
+    return this.podman;
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<Container> {
+    if (this.creationClosed) throw new ContainerError(`not creating a container from ${spec.image}: the process is shutting down`);
+    const pending = createContainer(this.docker, await this.forEngine(spec));
+    this.creating.add(pending);
+    let created: Container;
+    try {
+      created = await pending;
+    } finally {
+      this.creating.delete(pending);
+    }
+    if (this.creationClosed) {
+      await created.remove();
+      throw new ContainerError(`removed a container from ${spec.image} created while the process was shutting down`);
+    }
+    return new GuardedContainer(created, () => this.creationClosed);
+  }
+
+  /**
+   * Podman refuses the tmpfs options uid= and gid= that Docker passes to the kernel; its own option U
+   * gives the mount to the container's user, which is what those options ask for here (an emptyDir
+   * owned by the pod's user).
+   */
+  private async forEngine(spec: ContainerSpec): Promise<ContainerSpec> {
+    const owned = Object.values(spec.tmpfs ?? {}).some((options) => /(^|,)(uid|gid)=/.test(options));
+    if (!owned || !(await this.isPodman())) return spec;
+    const tmpfs = Object.fromEntries(
+      Object.entries(spec.tmpfs ?? {}).map(([path, options]) => {
+        const kept = options.split(',').filter((option) => !/^(uid|gid)=/.test(option));
+        return [path, options === kept.join(',') ? options : [...kept, 'U'].join(',')];
+      }),
+    );
+    return { ...spec, tmpfs };
+  }
+
+  async stopCreating(): Promise<void> {
+    this.creationClosed = true;
+    await Promise.allSettled([...this.creating]);
   }
 
   listContainers(labels: Record<string, string>): Promise<ContainerSummary[]> {
@@ -88,5 +145,50 @@ export class DockerEngine implements Engine {
 
   removeContainers(labels: Record<string, string>): Promise<number> {
     return removeContainers(this.docker, labels);
+  }
+}
+
+/** A container that refuses to start once its engine has stopped creating (see DockerEngine.stopCreating). */
+class GuardedContainer implements Container {
+  constructor(
+    private readonly inner: Container,
+    private readonly closed: () => boolean,
+  ) {}
+
+  get id(): string {
+    return this.inner.id;
+  }
+
+  async start(): Promise<void> {
+    if (this.closed()) throw new ContainerError(`not starting container ${this.inner.id.slice(0, 12)}: the process is shutting down`);
+    await this.inner.start();
+  }
+
+  putArchive(tar: Readable | Buffer, path: string): Promise<void> {
+    return this.inner.putArchive(tar, path);
+  }
+
+  stop(timeoutSeconds?: number): Promise<void> {
+    return this.inner.stop(timeoutSeconds);
+  }
+
+  kill(signal?: string): Promise<void> {
+    return this.inner.kill(signal);
+  }
+
+  wait(options?: { signal?: AbortSignal }): Promise<number> {
+    return this.inner.wait(options);
+  }
+
+  logs(options?: { tail?: number }): Promise<ContainerLogs> {
+    return this.inner.logs(options);
+  }
+
+  inspect(): Promise<ContainerState> {
+    return this.inner.inspect();
+  }
+
+  remove(): Promise<void> {
+    return this.inner.remove();
   }
 }

@@ -11,8 +11,12 @@ export async function reapOrphans(engine: Engine): Promise<number> {
   return orphans.length;
 }
 
-/** Removes every container this process created. */
-export function removeOwnContainers(engine: Engine): Promise<number> {
+/**
+ * Removes every container this process created, after stopping further creates and waiting for the
+ * ones in flight (a container created just after the list was taken would be missed otherwise).
+ */
+export async function removeOwnContainers(engine: Engine): Promise<number> {
+  await engine.stopCreating();
   return engine.removeContainers({ [LABEL_OWNER]: ownerId() });
 }
 

@@ -52,6 +52,11 @@ export interface BuildOptions {
   noCache?: boolean;
   /** Credentials for pulling FROM images, keyed by registry host. */
   registryAuths?: RegistryAuth[];
+  /**
+   * Build secrets by id, for `RUN --mount=type=secret,id=…` (BuildKit only): served over a build
+   * session while the build runs, never part of the context, a layer or the build cache.
+   */
+  secrets?: ReadonlyMap<string, Buffer>;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
 }
@@ -205,6 +210,11 @@ export interface Engine {
   saveImage(reference: string): Promise<Readable>;
 
   createContainer(spec: ContainerSpec): Promise<Container>;
+  /**
+   * For shutting down: no container is created or started from now on; resolves once the creates in
+   * flight have landed (and been removed).
+   */
+  stopCreating(): Promise<void>;
   /** Containers that carry all the given labels (running or not). */
   listContainers(labels: Record<string, string>): Promise<ContainerSummary[]>;
   /** Removes (forcibly, with volumes) every container that carries all the given labels. */

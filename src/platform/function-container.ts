@@ -15,6 +15,7 @@ import { type ArchiveEntry, packEntries } from '../image/archive.js';
 import { type Exchange, type Request, send } from './exchange.js';
 import { GIT_SOURCES, KYMA_GROUPS, KYMA_USER, type KymaConfig, type KymaFunction, kymaEnv, kymaScript, registryConfigPath } from './kyma.js';
 import { RESTRICTED_PROFILE } from './profile.js';
+import { boundedTail, printable } from './text.js';
 import type { Family } from './runtimes.js';
 
 export type LaunchKind = 'entrypoint' | 'kyma';
@@ -68,7 +69,8 @@ export interface FunctionContainerSpec {
 }
 
 export type Readiness =
-  | { readonly ready: true; readonly ms: number; readonly healthz: Exchange }
+  /** `healthzBroken`: /healthz answered this status while the function itself answered (see waitReady). */
+  | { readonly ready: true; readonly ms: number; readonly healthz: Exchange; readonly healthzBroken?: number }
   | { readonly ready: false; readonly ms: number; readonly reason: string; readonly exitCode?: number };
 
 /** How often the engine is asked whether a container that does not answer has exited. */
@@ -185,14 +187,25 @@ export class FunctionContainer {
     return send(this.url, request);
   }
 
-  /** Polls GET /healthz until it answers 200, the container exits, or `timeoutMs` (from start) passes. */
-  async waitReady(timeoutMs: number): Promise<Readiness> {
+  /**
+   * Polls GET /healthz until it answers 200, the container exits, or `timeoutMs` (from start) passes.
+   * With `fallbackPath`, a /healthz that keeps answering another status while the function answers
+   * 200 on that path (twice, half a second apart) counts as ready with `healthzBroken`: a broken health
+   * route is then one failed clause, not a failure of everything that waits for readiness.
+   */
+  async waitReady(timeoutMs: number, options: { fallbackPath?: string } = {}): Promise<Readiness> {
     const deadline = this.startedAt + timeoutMs;
     let inspected = 0;
+    let servingSince: number | undefined;
     for (;;) {
       const last = await this.call({ path: '/healthz', timeoutMs: Math.max(200, Math.min(1000, deadline - Date.now())) });
       const ms = Date.now() - this.startedAt;
       if (last.status === 200) return { ready: true, ms, healthz: last };
+      if (last.status !== undefined && options.fallbackPath) {
+        const serving = (await this.call({ path: options.fallbackPath, timeoutMs: 1000 })).status === 200;
+        servingSince = serving ? (servingSince ?? Date.now()) : undefined;
+        if (servingSince !== undefined && Date.now() - servingSince >= 500) return { ready: true, ms, healthz: last, healthzBroken: last.status };
+      }
       // Nothing listens yet: has the process ended? (Asked of the engine at most every 100 ms.)
       if (last.status === undefined && Date.now() - inspected >= INSPECT_EVERY_MS) {
         inspected = Date.now();
@@ -209,13 +222,36 @@ export class FunctionContainer {
     }
   }
 
+  /** The last LOG_LINES lines of each stream (never all of them: an image may print without end). */
   logs(): Promise<ContainerLogs> {
-    return this.container.logs();
+    return this.container.logs({ tail: LOG_LINES });
   }
 
   /** The last lines of both streams, labelled; never throws (a removed container has no logs). */
   async logTail(lines = 20): Promise<string> {
     return formatLogs(await this.container.logs({ tail: lines }).catch(() => ({ stdout: '', stderr: '' })));
+  }
+
+  /**
+   * The log lines of one request: from the marker a probe function writes for its id
+   * (`[rtcheck-request ID]`, on both streams) to the next marker. Undefined when the request left no
+   * marker (it never reached the function, or the function is not a probe).
+   */
+  async logsFor(id: string): Promise<string | undefined> {
+    const logs = await this.container.logs({ tail: LOG_LINES }).catch(() => undefined);
+    if (!logs) return undefined;
+    const slice = (text: string): string | undefined => {
+      const lines = text.split('\n');
+      const start = lines.findIndex((line) => line.includes(`[rtcheck-request ${id}]`));
+      if (start < 0) return undefined;
+      const rest = lines.slice(start + 1);
+      const end = rest.findIndex((line) => line.includes('[rtcheck-request '));
+      return (end < 0 ? rest : rest.slice(0, end)).slice(0, 40).join('\n');
+    };
+    const stdout = slice(logs.stdout);
+    const stderr = slice(logs.stderr);
+    if (stdout === undefined && stderr === undefined) return undefined;
+    return formatLogs({ stdout: stdout ?? '', stderr: stderr ?? '' }).replace('(the container printed nothing)', '(this request printed nothing)');
   }
 
   /** Removes the container and its anonymous volumes; no error when it is already gone. */
@@ -224,9 +260,14 @@ export class FunctionContainer {
   }
 }
 
+/** How many lines of a stream are ever read at once. */
+const LOG_LINES = 1000;
+/** How much of a stream goes into evidence. */
+const LOG_CHARS = 6000;
+
 export function formatLogs(logs: ContainerLogs): string {
   const parts: string[] = [];
-  if (logs.stdout.trim()) parts.push(`[stdout]\n${logs.stdout.trimEnd()}`);
-  if (logs.stderr.trim()) parts.push(`[stderr]\n${logs.stderr.trimEnd()}`);
+  if (logs.stdout.trim()) parts.push(`[stdout]\n${printable(boundedTail(logs.stdout.trimEnd(), LOG_CHARS))}`);
+  if (logs.stderr.trim()) parts.push(`[stderr]\n${printable(boundedTail(logs.stderr.trimEnd(), LOG_CHARS))}`);
   return parts.join('\n') || '(the container printed nothing)';
 }

@@ -5,7 +5,8 @@
 import type { ImageInfo } from '../engine/index.js';
 import { type Exchange, type Request, describeRequest, describeResponse, parseJson } from '../platform/exchange.js';
 import type { FunctionContainer, LaunchKind, Readiness, RegistryConfig } from '../platform/function-container.js';
-import type { KymaSource } from '../platform/kyma.js';
+import type { KymaFunction, KymaSource } from '../platform/kyma.js';
+import type { FunctionResource } from '../platform/function-resource.js';
 import type { ArchiveEntry } from '../image/archive.js';
 import type { Family, Runtime, RuntimeFamily } from '../platform/runtimes.js';
 import type { ClauseId } from './clauses.js';
@@ -38,7 +39,12 @@ export interface Startup {
   restrictedFailure: { reason: string; logTail: string } | undefined;
   /** Why no main container became ready at all. */
   failure: { reason: string; logTail: string; exitCode?: number } | undefined;
+  /** The status /healthz answered while the function itself served (HTTP-HEALTH fails; readiness is judged by the function). */
+  healthzBroken: number | undefined;
 }
+
+/** A probe route every probe serves: what readiness falls back to when /healthz is broken. */
+export const PROBE_READY_PATH = '/value/string';
 
 export interface LaunchOptions {
   /** A probe folder under src/rtcheck/probes/<family>/, default "main". */
@@ -100,6 +106,8 @@ export interface CheckContext {
   log(line: string): void;
   /** Under Kyma's launch only. */
   kyma?: KymaTools;
+  /** With --function: the Function resource that runs the image on Kyma (section 12). */
+  fn?: { resource: FunctionResource; kyma: KymaFunction };
 }
 
 export type Placement = 'static' | 'startup' | 'main' | 'final' | 'own';
@@ -126,14 +134,18 @@ export function launcher(ctx: CheckContext): (role: string, options?: LaunchOpti
   return ctx.launch;
 }
 
-/** Evidence of one exchange plus the subject's last log lines. */
+/** Evidence of one exchange plus the container's log lines of that request (else its last lines). */
 export async function evidenceOf(exchange: Exchange | undefined, subject?: Subject): Promise<Evidence> {
   const evidence: Evidence = {};
   if (exchange) {
     evidence.request = describeRequest(exchange.request);
     evidence.response = describeResponse(exchange);
   }
-  if (subject) evidence.logTail = await subject.logTail();
+  if (subject) {
+    const own = exchange ? await subject.logsFor(exchange.id) : undefined;
+    evidence.logTail = own ?? (await subject.logTail());
+    if (own !== undefined) evidence.logScope = 'request';
+  }
   return evidence;
 }
 
@@ -235,7 +247,7 @@ export async function notCalled(subject: Subject, paths: readonly string[], what
 export async function logsWhen(subject: Subject, wanted: (logs: { stdout: string; stderr: string }) => boolean, timeoutMs = 2000): Promise<{ stdout: string; stderr: string }> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const logs = await subject.container.logs();
+    const logs = await subject.logs();
     if (wanted(logs) || Date.now() >= until) return logs;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -1,7 +1,8 @@
 // Sections 1–9 under the image's own entrypoint: one long-lived main container (restricted profile,
 // probe in $KUBELESS_INSTALL_VOLUME, FUNC_PORT) for the checks that only send it requests, checks that
 // judge how it came up, and checks with containers of their own beside it.
-import type { Check, CheckContext, LaunchOptions, Startup, Subject } from './check.js';
+import { availableParallelism } from 'node:os';
+import { type Check, type CheckContext, type LaunchOptions, PROBE_READY_PATH, type Startup, type Subject } from './check.js';
 import { type Clause, clauseById } from './clauses.js';
 import { DEFAULT_PORT, DefaultPortTakenError, type PortLease, freeLoopbackPort, leaseDefaultPort, portInUse } from '../platform/ports.js';
 import type { Readiness } from '../platform/function-container.js';
@@ -16,12 +17,16 @@ const SETTLE_MS = 10_000;
 export const MAIN_CONCURRENCY = 4;
 
 /**
- * How long a short container may take to get ready: a few times what the main container took (the same
- * image on the same machine), so a runtime that never listens where expected fails in seconds, not 20 s.
+ * How long a short container may take to get ready: many times what the main container took (the same
+ * image on the same machine, in this run, so it scales with how busy the machine is), at least 10 s, at
+ * most 30 s: a runtime that never listens where expected still fails in seconds, not minutes.
  */
 export function ownReadyTimeout(mainReadyMs: number | undefined): number {
-  return mainReadyMs === undefined ? READY_TIMEOUT_MS : Math.min(READY_TIMEOUT_MS, Math.max(5000, 4 * mainReadyMs));
+  return mainReadyMs === undefined ? READY_TIMEOUT_MS : Math.min(30_000, Math.max(10_000, 10 * mainReadyMs));
 }
+
+/** How many checks with containers of their own run at once: starting containers is what a small machine runs out of. */
+export const OWN_CONCURRENCY = Math.max(2, availableParallelism());
 
 /**
  * Waits until the function answers: a runtime may be healthy before its function is loaded. LOAD-READY
@@ -38,7 +43,7 @@ export async function settle(subject: Subject, timeoutMs: number): Promise<boole
 }
 
 export function emptyStartup(): Startup {
-  return { ready: false, readyMs: undefined, restricted: true, first: undefined, restrictedFailure: undefined, failure: undefined };
+  return { ready: false, readyMs: undefined, restricted: true, first: undefined, restrictedFailure: undefined, failure: undefined, healthzBroken: undefined };
 }
 
 export async function runEntrypointPhase(session: Session, checks: readonly Check[], results: Results, timeoutSeconds: number): Promise<Startup> {
@@ -71,7 +76,7 @@ export async function runEntrypointPhase(session: Session, checks: readonly Chec
   };
   const waitReady = async (subject: Subject, timeoutMs?: number): Promise<Readiness> => {
     const budget = Math.min(timeoutMs ?? ownReadyTimeout(startup.readyMs), session.remainingMs());
-    const ready = await subject.waitReady(budget);
+    const ready = await subject.waitReady(budget, startup.healthzBroken !== undefined ? { fallbackPath: PROBE_READY_PATH } : {});
     if (!ready.ready || (await settle(subject, Math.min(budget, session.remainingMs())))) return ready;
     return { ready: false, ms: Date.now() - subject.startedAt, reason: 'healthy, but GET /value/string never answered 200' };
   };
@@ -94,7 +99,9 @@ export async function runEntrypointPhase(session: Session, checks: readonly Chec
 
   if (wants('startup', 'main', 'own').length === 0) return startup;
   try {
-    await runMainAndOwn();
+    // Checks with containers of their own only (--only HTTP-PORT, say) need no main container.
+    if (wants('startup', 'main').length === 0) await pool(wants('own'), OWN_CONCURRENCY, run);
+    else await runMainAndOwn();
   } finally {
     // A check cut off by the deadline may not have given its lease back.
     await Promise.all(leases.map((lease) => lease.release()));
@@ -103,19 +110,21 @@ export async function runEntrypointPhase(session: Session, checks: readonly Chec
 
   async function runMainAndOwn(): Promise<void> {
   main = await launch('main', {}, true);
-  let ready = await main.waitReady(Math.min(READY_TIMEOUT_MS, session.remainingMs()));
+  const fallback = { fallbackPath: PROBE_READY_PATH };
+  let ready = await main.waitReady(Math.min(READY_TIMEOUT_MS, session.remainingMs()), fallback);
   if (!ready.ready) {
     // Does it work without the restricted profile? Then only IMG-RESTRICTED fails.
     startup.restrictedFailure = { reason: ready.reason, logTail: await main.logTail() };
     main = await launch('main-unrestricted', {}, false);
-    ready = await main.waitReady(Math.min(READY_TIMEOUT_MS, session.remainingMs()));
+    ready = await main.waitReady(Math.min(READY_TIMEOUT_MS, session.remainingMs()), fallback);
     startup.restricted = false;
   }
   if (ready.ready) {
     startup.first = await main.call({ path: '/value/string' });
     startup.ready = true;
     startup.readyMs = ready.ms;
-    session.log(`main container ready in ${ready.ms} ms`);
+    startup.healthzBroken = ready.healthzBroken;
+    session.log(`main container ready in ${ready.ms} ms${ready.healthzBroken ? ` (its /healthz answers ${ready.healthzBroken}; the function answers)` : ''}`);
   } else {
     startup.failure = { reason: ready.reason, logTail: await main.logTail(), ...(ready.exitCode !== undefined ? { exitCode: ready.exitCode } : {}) };
     startup.restricted = true;
@@ -130,7 +139,7 @@ export async function runEntrypointPhase(session: Session, checks: readonly Chec
       const outcome: Outcome = { ...blocked(['LOAD-READY']), message: `blocked by LOAD-READY: ${startup.failure?.reason ?? 'the main container did not become ready'}` };
       return results.record('entrypoint', clauseById(check.clause) as Clause, outcome, 0);
     }),
-    Promise.all(wants('own').map(run)),
+    pool(wants('own'), OWN_CONCURRENCY, run),
   ]);
   }
 }

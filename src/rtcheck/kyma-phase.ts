@@ -3,7 +3,7 @@
 // machine-wide lease on it and runs its containers one after another: the main container (KB-LAUNCH,
 // KB-PROBES, KB-CONTRACT's re-run of sections 3–8, then KB-TERM's SIGTERM), then KB-GIT's and KB-DEPS'.
 // When something that is not rtcheck holds 8080, the containers get FUNC_PORT and the report says so.
-import type { Check, CheckContext, KymaTools, Subject } from './check.js';
+import { type Check, type CheckContext, type KymaTools, PROBE_READY_PATH, type Subject } from './check.js';
 import { type Clause, clauseById } from './clauses.js';
 import { MAIN_CONCURRENCY, emptyStartup, settle } from './entrypoint-phase.js';
 import { diagnoseKymaLaunch } from './kyma-diagnose.js';
@@ -41,7 +41,13 @@ export async function runKymaPhase(session: Session, checks: readonly Check[], c
         // parts that need containers of their own stay with the own entrypoint (ctx.launch is unset).
         const parts = new Results(strict);
         const ctx = (): CheckContext => ({ ...context(), kyma: undefined });
-        await pool(contractChecks, MAIN_CONCURRENCY, (check) => judge(parts, 'kyma', check, ctx, timeoutSeconds));
+        await pool(contractChecks, MAIN_CONCURRENCY, async (check) => {
+          // A broken /healthz under this launch is KB-PROBES' failure (the pod never gets traffic), not a second one here.
+          if (check.clause === 'HTTP-HEALTH' && startup.healthzBroken !== undefined) {
+            return parts.record('kyma', clauseById(check.clause) as Clause, blocked(['KB-PROBES']), 0);
+          }
+          return judge(parts, 'kyma', check, ctx, timeoutSeconds);
+        });
         return contractChecks.map((check) => parts.get('kyma', check.clause)).filter((result): result is CheckResult => result !== undefined);
       },
     };
@@ -59,6 +65,7 @@ export async function runKymaPhase(session: Session, checks: readonly Check[], c
       remainingMs: () => session.remainingMs(),
       log: session.log,
       kyma: tools,
+      ...(session.fn ? { fn: session.fn } : {}),
     });
     const run = (check: Check): Promise<unknown> => judge(results, 'kyma', check, context, timeoutSeconds);
 
@@ -69,12 +76,16 @@ export async function runKymaPhase(session: Session, checks: readonly Check[], c
         (subject) => subject,
         (error: unknown) => error instanceof Error ? error : new Error(String(error)),
       );
-      const ready = started instanceof Error ? { ready: false as const, ms: 0, reason: `the engine could not start it: ${started.message}` } : await started.waitReady(Math.min(STARTUP_BUDGET_MS, session.remainingMs()));
+      const ready =
+        started instanceof Error
+          ? { ready: false as const, ms: 0, reason: `the engine could not start it: ${started.message}` }
+          : await started.waitReady(Math.min(STARTUP_BUDGET_MS, session.remainingMs()), { fallbackPath: PROBE_READY_PATH });
       if (!(started instanceof Error)) main = started;
       if (ready.ready && main) {
         startup.first = await main.call({ path: '/value/string' });
         startup.ready = true;
         startup.readyMs = ready.ms;
+        startup.healthzBroken = ready.healthzBroken;
         summary.readyMs = ready.ms;
         session.log(`kyma main container ready in ${ready.ms} ms`);
       } else if (!ready.ready) {

@@ -14,6 +14,8 @@ export interface Evidence {
   request?: string;
   response?: string;
   logTail?: string;
+  /** "request": logTail holds the log lines of the request shown; otherwise the container's last lines. */
+  logScope?: 'request';
 }
 
 /** What a check decides; the runner adds clause, level and time. */

@@ -4,7 +4,23 @@
 import type { LaunchKind } from '../platform/function-container.js';
 import type { Check, CheckContext } from './check.js';
 import { type Clause, type ClauseId, clauseById } from './clauses.js';
-import { type CheckResult, type Outcome, blocked, fail, statusFor } from './result.js';
+import { clauseHint } from './hints.js';
+import { bounded, printable } from '../platform/text.js';
+import { type CheckResult, type Evidence, type Outcome, blocked, fail, statusFor } from './result.js';
+
+/** What one result may keep: a noisy or hostile image must not make the report huge or binary. */
+const MESSAGE_CHARS = 2000;
+const EVIDENCE_CHARS = 8000;
+
+function boundedEvidence(evidence: Evidence): Evidence {
+  const cap = (text: string): string => printable(bounded(text, EVIDENCE_CHARS));
+  return {
+    ...(evidence.request !== undefined ? { request: cap(evidence.request) } : {}),
+    ...(evidence.response !== undefined ? { response: cap(evidence.response) } : {}),
+    ...(evidence.logTail !== undefined ? { logTail: cap(evidence.logTail) } : {}),
+    ...(evidence.logScope ? { logScope: evidence.logScope } : {}),
+  };
+}
 
 export class Results {
   private readonly byKey = new Map<string, CheckResult>();
@@ -16,15 +32,17 @@ export class Results {
   }
 
   record(launch: LaunchKind, clause: Clause, outcome: Outcome, ms: number): CheckResult {
+    // Every failure and warning says what to try: the check's own hint, else the clause's.
+    const hint = outcome.status === 'fail' ? (outcome.hint ?? clauseHint(clause.id)) : outcome.hint;
     const result: CheckResult = {
       clause: clause.id,
       level: clause.level,
       launch,
       status: statusFor(outcome.status, clause.level, this.strict),
       ms,
-      message: outcome.message,
-      ...(outcome.evidence ? { evidence: outcome.evidence } : {}),
-      ...(outcome.hint ? { hint: outcome.hint } : {}),
+      message: printable(bounded(outcome.message, MESSAGE_CHARS)),
+      ...(outcome.evidence ? { evidence: boundedEvidence(outcome.evidence) } : {}),
+      ...(hint ? { hint } : {}),
       ...(outcome.parts ? { parts: outcome.parts } : {}),
     };
     this.byKey.set(Results.key(launch, clause.id), result);

@@ -14,6 +14,9 @@ import { responseChecks } from './checks/response.js';
 import { tracingChecks } from './checks/tracing.js';
 import { lifecycleChecks } from './checks/lifecycle.js';
 import { kymaChecks } from './checks/kyma.js';
+import { overrideChecks } from './checks/override.js';
+import type { FunctionResource } from '../platform/function-resource.js';
+import { kymaFunctionOf } from '../platform/function-resource.js';
 import { type Clause, KB_CONTRACT_SECTIONS, clauseById } from './clauses.js';
 import { emptyStartup, runEntrypointPhase } from './entrypoint-phase.js';
 import { runKymaPhase } from './kyma-phase.js';
@@ -34,6 +37,7 @@ export const CHECKS: readonly Check[] = [
   ...tracingChecks,
   ...lifecycleChecks,
   ...kymaChecks,
+  ...overrideChecks,
 ];
 
 /** KB-CONTRACT re-runs these under Kyma's launch: the checks of sections 3–8 that send requests to one running function. */
@@ -55,16 +59,19 @@ export interface RunOptions {
   keep?: boolean;
   timeoutSeconds?: number;
   log?: (line: string) => void;
+  /** The Function resource that runs the image on Kyma (--function): adds OVR-MANIFEST and OVR-BAKED. */
+  fn?: FunctionResource | undefined;
 }
 
 export async function runConformance(options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
-  const timeoutSeconds = options.timeoutSeconds ?? 90;
+  const timeoutSeconds = options.timeoutSeconds ?? 180;
   const log = options.log ?? ((): void => undefined);
   const strict = options.strict ?? false;
   const launches = options.launches ?? LAUNCHES;
 
-  const selected = selectClauses({ only: options.only, skip: options.skip, launches });
+  const selected = selectClauses({ only: options.only, skip: options.skip, launches, withFunction: options.fn !== undefined });
+  const fn = options.fn ? { resource: options.fn, kyma: kymaFunctionOf(options.fn) } : undefined;
   const image = await options.engine.inspectImage(options.image);
   const runtime = resolveRuntime(options.runtime, image.env.FUNC_RUNTIME);
   const results = new Results(strict);
@@ -80,7 +87,7 @@ export async function runConformance(options: RunOptions): Promise<RunSummary> {
   }
   const under = (launch: LaunchKind): Check[] => planned.filter((check) => (check.launch ?? 'entrypoint') === launch);
 
-  const session = new Session(options.engine, options.image, image, runtime, await startPeers(), started + timeoutSeconds * 1000, options.keep ?? false, log);
+  const session = new Session(options.engine, options.image, image, runtime, await startPeers(), started + timeoutSeconds * 1000, options.keep ?? false, log, fn);
   const summary: RunSummary = { image: options.image, runtime: runtime.id, readyMs: undefined, launches: {}, totalMs: 0, strict, results: [] };
   let kept: string[] = [];
   try {
@@ -97,11 +104,14 @@ export async function runConformance(options: RunOptions): Promise<RunSummary> {
       waitReady: () => Promise.reject(new Error('static checks start no containers')),
       remainingMs: () => session.remainingMs(),
       log,
+      ...(fn ? { fn } : {}),
     });
-    for (const check of under('entrypoint').filter((c) => c.placement === 'static')) await judge(results, 'entrypoint', check, staticContext, timeoutSeconds);
+    for (const launch of launches) {
+      for (const check of under(launch).filter((c) => c.placement === 'static')) await judge(results, launch, check, staticContext, timeoutSeconds);
+    }
     const [startup, kyma] = await Promise.all([
       launches.includes('entrypoint') ? runEntrypointPhase(session, under('entrypoint').filter((c) => c.placement !== 'static'), results, timeoutSeconds) : undefined,
-      launches.includes('kyma') ? runKymaPhase(session, under('kyma'), CONTRACT_CHECKS, results, strict, timeoutSeconds) : undefined,
+      launches.includes('kyma') ? runKymaPhase(session, under('kyma').filter((c) => c.placement !== 'static'), CONTRACT_CHECKS, results, strict, timeoutSeconds) : undefined,
     ]);
     if (startup) summary.launches.entrypoint = { readyMs: startup.readyMs, port: undefined };
     summary.readyMs = startup?.readyMs;

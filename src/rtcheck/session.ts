@@ -10,6 +10,8 @@ import { DEFAULT_INSTALL_VOLUME, runtimeById } from '../platform/runtimes.js';
 import type { KymaStart, LaunchOptions, RuntimeInfo, Subject } from './check.js';
 import type { PeerServers, Peers } from './peers/index.js';
 import { probeEntries } from './probes.js';
+import type { FunctionResource } from '../platform/function-resource.js';
+import type { KymaFunction } from '../platform/kyma.js';
 
 /** The label that says what a container was for in the run ("main", "kb-git", …). */
 export const ROLE_LABEL = 'io.rt-toolchain.rtcheck-role';
@@ -50,6 +52,8 @@ export class Session {
     readonly deadline: number,
     readonly keep: boolean,
     readonly log: (line: string) => void,
+    /** With --function: the Function resource and how Kyma's launch runs it. */
+    readonly fn?: { resource: FunctionResource; kyma: KymaFunction },
   ) {
     this.volume = image.env.KUBELESS_INSTALL_VOLUME || DEFAULT_INSTALL_VOLUME;
   }

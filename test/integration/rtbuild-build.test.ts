@@ -247,7 +247,8 @@ describe('rtbuild: function images', () => {
     const tag = tagFor('classic');
     const run = await runRtbuild(['--base-image', nodeBase, '--source', dir, '--tag', tag, '--builder', 'classic', '--network', 'host', '--npm-registry', registry.url, '--json']);
     const result = jsonResult<FunctionImageResult>(run);
-    assert.match(run.stderr, /^ {2}Step \d+\/\d+ : RUN npm install/m, 'the legacy builder reports "Step n/m"');
+    assert.match(run.stderr, /^ {2}Step \d+\/\d+ : RUN sh \/rtbuild\/tools\/install\.sh$/m, 'the legacy builder reports "Step n/m"');
+    assert.match(run.stderr, /^ {2}rtbuild: npm install --omit=dev --ignore-scripts/m);
     assert.deepEqual(result.layers.map((l) => l.role), ['dependencies', 'sources']);
     assert.ok(result.layers.every((l) => typeof l.size === 'number' && l.size > 0), JSON.stringify(result.layers));
     assert.deepEqual(await askFunction(engine, tag), { status: 200, body: 'greetings, node-deps, from rt-fixture-greeter' });

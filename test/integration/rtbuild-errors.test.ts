@@ -68,7 +68,7 @@ describe('rtbuild: bad input and failing builds', () => {
     try {
       const run = await runRtbuild(['--base-image', nodeBase, '--source', fixture('node-missing-dep'), '--network', 'host', '--npm-registry', registry.url]);
       assert.equal(run.status, 1, run.stderr);
-      assert.match(run.stderr, /^error: image build failed: the step "RUN npm install --omit=dev --no-audit --no-fund --no-update-notifier" exited with code 1$/m);
+      assert.match(run.stderr, /^error: image build failed: the step "RUN npm install --omit=dev --ignore-scripts --install-links --no-audit --no-fund --no-update-notifier" exited with code 1$/m);
       const evidence = run.stderr.slice(run.stderr.indexOf('error: image build failed'));
       assert.match(evidence, /^ {2}npm error 404 +'rt-fixture-does-not-exist@1\.0\.0' is not in this registry/m, 'the npm output is the evidence');
       assert.ok(!run.stderr.includes('\u001b['), 'no terminal colour codes');
@@ -82,7 +82,8 @@ describe('rtbuild: bad input and failing builds', () => {
     const run = await runRtbuild(['--base-image', 'any/base:1', '--source', fixture('node-deps'), '--dry-run'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /^FROM \$\{base_image\} AS deps$/m);
-    assert.match(run.stdout, /^RUN npm install --omit=dev/m);
+    assert.match(run.stdout, /^RUN sh \/rtbuild\/tools\/install\.sh$/m);
+    assert.match(run.stdout, /^# {3}npm install --omit=dev --ignore-scripts/m, 'the install script is shown');
     assert.match(run.stdout, /^# {3}function\/kubeless\/handler\.js {2}\d+ B$/m);
     assert.match(run.stdout, /^# {3}rtbuild\/deps\/package\.json {2}\d+ B$/m);
   });

@@ -2,7 +2,7 @@
 // in files, clear messages without stack traces, and no containers left behind, even when interrupted.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -92,6 +92,28 @@ describe('rtcheck CLI', () => {
     assert.equal(run.status, 0, run.stderr);
     const report = JSON.parse(run.stdout) as { results: { clause: string; status: string }[] };
     assert.deepEqual(report.results.map((r) => [r.clause, r.status]), [['IMG-USER', 'pass']]);
+  });
+
+  test('OVR-MANIFEST + OVR-BAKED: --function checks the Function resource that runs the image and runs its source with no registry', async () => {
+    const yaml = (await readFile(join(import.meta.dirname, '..', 'fixtures', 'rtcheck-function', 'function.yaml'), 'utf8')).replace('IMAGE_UNDER_TEST', good);
+    const file = join(dir, 'function.yaml');
+    await writeFile(file, yaml);
+    const run = await rtcheck([good, '--function', file, '--only', 'OVR-MANIFEST,OVR-BAKED', '--json', '-']);
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    const report = JSON.parse(run.stdout) as { results: { clause: string; status: string; message: string }[] };
+    assert.deepEqual(report.results.map((r) => `${r.clause} ${r.status}`), ['OVR-BAKED pass', 'OVR-MANIFEST pass']);
+    assert.match(report.results[0]!.message, /no registry reachable and answered GET \/ with 200/);
+    // The same Function naming another image fails OVR-MANIFEST, and OVR-BAKED waits for it.
+    await writeFile(file, yaml.replace(good, 'registry.example/other:1'));
+    const other = await rtcheck([good, '--function', file, '--only', 'OVR-MANIFEST,OVR-BAKED', '--json', '-']);
+    assert.equal(other.status, 1, other.stderr);
+    const wrong = JSON.parse(other.stdout) as { results: { clause: string; status: string; message: string }[] };
+    assert.deepEqual(wrong.results.map((r) => `${r.clause} ${r.status}`), ['OVR-BAKED blocked', 'OVR-MANIFEST fail']);
+    assert.match(wrong.results[1]!.message, /runtimeImageOverride names registry\.example\/other:1/);
+    // No Function in the file, or an unknown name: exit 2 with what to do.
+    const none = await rtcheck([good, '--function', file, '--function-name', 'nope']);
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /has no Function named nope/);
   });
 
   test('exit 2: a missing image, with a hint and no stack trace', async () => {

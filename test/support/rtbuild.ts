@@ -14,6 +14,7 @@ import { baseImage, uniqueTag } from './names.js';
 import { type CliRun, runCliToEnd } from './cli.js';
 import { freePort, pollUntil } from './net.js';
 import { FunctionContainer } from '../../src/platform/function-container.js';
+import { type FunctionResource, kymaFunctionOf } from '../../src/platform/function-resource.js';
 import { freeLoopbackPort } from '../../src/platform/ports.js';
 import { DEFAULT_INSTALL_VOLUME, runtimeById } from '../../src/platform/runtimes.js';
 
@@ -231,6 +232,34 @@ export async function shellInImage(engine: Engine, image: string, script: string
     const logs = await container.logs();
     if (code !== 0) throw new Error(`"${script}" exited ${code}: ${logs.stderr}`);
     return logs.stdout;
+  } finally {
+    await container.remove();
+  }
+}
+
+/**
+ * Starts an override image as Kyma's controller would run the Function of `manifest` (section 11, the
+ * one function container): `sh -c SCRIPT` with the manifest's inline source and no dependencies, on a
+ * free port (FUNC_PORT), with a package-registry-config that points npm and pip at a closed port on
+ * 127.0.0.1, so that any registry request fails: the image must need none (OVR-BAKED). Waits for
+ * /healthz and returns the first answer to GET /, then removes the container.
+ */
+export async function askUnderKymaLaunch(engine: Engine, manifest: FunctionResource, options: { image?: string } = {}): Promise<{ status: number; body: string; logs: string }> {
+  const fn = kymaFunctionOf(manifest, { namespace: 'tests' });
+  const runtime = runtimeById(fn.runtimeId);
+  const noRegistry = runtime.family.name === 'nodejs' ? 'registry=http://127.0.0.1:9/\n' : '[global]\nindex-url = http://127.0.0.1:9/simple\n';
+  const container = await FunctionContainer.start(engine, {
+    image: options.image ?? manifest.spec.runtimeImageOverride ?? '',
+    family: runtime.family,
+    purpose: 'test',
+    port: { port: await freeLoopbackPort(), viaEnv: true },
+    launch: { kind: 'kyma', fn, config: { traceCollectorEndpoint: '', publisherProxyAddress: '' }, registryConfig: { kind: 'file', content: noRegistry } },
+  });
+  try {
+    const ready = await container.waitReady(60_000);
+    if (!ready.ready) throw new Error(`${ready.reason}\ncontainer logs:\n${await container.logTail(40)}`);
+    const answer = await container.call({ path: '/' });
+    return { status: answer.status ?? 0, body: answer.text, logs: await container.logTail(40) };
   } finally {
     await container.remove();
   }

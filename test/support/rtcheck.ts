@@ -19,6 +19,8 @@ export interface FixtureExpectation {
   fails: ClauseId[];
   /** The clauses it must warn on (SHOULDs), exactly. */
   warns?: ClauseId[];
+  /** The clauses that must say "blocked by" a failed one (root cause first), exactly. */
+  blocked?: ClauseId[];
   /** A pattern the first failing (or warning) clause's message must match. */
   says?: string;
   /** The launches it is checked under. */

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdtemp, mkdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { extract } from 'tar-stream';
-import { packDirectory, packEntries } from '../../src/image/archive.js';
+import { packDirectory, packEntries, readDirectoryEntries } from '../../src/image/archive.js';
 import { UnsafePathError } from '../../src/errors.js';
 import { readAll } from '../support/streams.js';
 
@@ -76,6 +76,38 @@ describe('reproducible archives', () => {
     await mkdir(fifo, { recursive: true });
     execFileSync('mkfifo', [join(fifo, 'pipe')]);
     await assert.rejects(packDirectory(fifo), (error: unknown) => error instanceof UnsafePathError && /not a regular file/.test(error.message));
+  });
+
+  // Issue 15 item 8: a hard link was copied in silently.
+  test('a hard link to a file outside the folder is refused; hard links within it are kept', async () => {
+    const src = join(dir, 'hard');
+    await mkdir(src, { recursive: true });
+    await writeFile(join(src, 'a.js'), 'a');
+    await link(join(src, 'a.js'), join(src, 'b.js'));
+    assert.deepEqual((await listing(await readAll(await packDirectory(src)))).map((e) => e.name), ['a.js', 'b.js']);
+    await writeFile(join(dir, 'outside.txt'), 'secret');
+    await link(join(dir, 'outside.txt'), join(src, 'c.txt'));
+    await assert.rejects(packDirectory(src), (error: unknown) => error instanceof UnsafePathError && /^c\.txt is a hard link to a file outside .* \(it has 2 names, 1 of them here\)$/.test(error.message));
+  });
+
+  // Issue 15 item 9: a 500 MB file was read into memory (RSS 584 MB).
+  test('streamed entries: a 256 MB file packs from disk with the memory of a small one, byte for byte the same as from memory', async () => {
+    const src = join(dir, 'big');
+    await mkdir(src, { recursive: true });
+    await writeFile(join(src, 'big.bin'), '');
+    await truncate(join(src, 'big.bin'), 256 * 1024 * 1024);
+    await writeFile(join(src, 'small.txt'), 'small');
+    const peakMb = async (): Promise<number> => Number(/VmHWM:\s+(\d+)/.exec(await readFile('/proc/self/status', 'utf8'))?.[1]) / 1024;
+    const entries = await readDirectoryEntries(src, { stream: true });
+    assert.deepEqual(entries.map((e) => [e.path, e.size, e.content]), [['big.bin', 256 * 1024 * 1024, undefined], ['small.txt', 5, undefined]]);
+    await writeFile('/proc/self/clear_refs', '5');
+    const before = await peakMb();
+    const hash = createHash('sha256');
+    for await (const chunk of packEntries(entries, { mtime: 0 })) hash.update(chunk as Buffer);
+    const grew = (await peakMb()) - before;
+    assert.ok(grew < 64, `packing grew the peak RSS by ${grew.toFixed(0)} MB`);
+    const small = [{ path: 'big.bin', type: 'file' as const, content: Buffer.alloc(256 * 1024 * 1024) }, { path: 'small.txt', type: 'file' as const, content: Buffer.from('small') }];
+    assert.equal(hash.digest('hex'), createHash('sha256').update(await readAll(packEntries(small, { mtime: 0 }))).digest('hex'));
   });
 
   test('entry paths with .. or a leading slash are refused', () => {

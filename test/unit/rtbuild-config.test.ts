@@ -76,17 +76,18 @@ describe('rtbuild configuration', () => {
   test('one table: every flag, variable and file field of rtbuild comes from it, spelled as before', () => {
     const flags = Object.values(RTBUILD_SETTINGS).flatMap((row) => ('flag' in row && row.flag ? [row.flag.spelling] : []));
     assert.deepEqual(flags, [
-      '-b, --base-image <ref>', '-s, --source <dir>', '-t, --tag <ref>', '-c, --config <file>', '--runtime <id>', '--build-arg <KEY=VALUE>',
+      '-b, --base-image <ref>', '--for <target>', '-s, --source <dir>', '--manifest <file>', '--function <name>', '--function-name <name>', '--env <KEY=VALUE>',
+      '-t, --tag <ref>', '-c, --config <file>', '--runtime <id>', '--build-arg <KEY=VALUE>',
       '--platform <os/arch>', '--push', '--network <mode>', '--builder <name>', '--npm-registry <url>', '--pip-index-url <url>',
       '--npmrc <file>', '--pip-conf <file>', '--source-url <url>', '--no-cache',
     ]);
     const envNames = Object.values(RTBUILD_SETTINGS).flatMap((row) => ('env' in row && row.env ? [row.env] : []));
     assert.deepEqual(envNames.sort(), [
-      'RTBUILD_BASE_IMAGE', 'RTBUILD_BUILDER', 'RTBUILD_NETWORK', 'RTBUILD_NPMRC', 'RTBUILD_NPM_REGISTRY', 'RTBUILD_PIP_CONF', 'RTBUILD_PIP_INDEX_URL',
+      'RTBUILD_BASE_IMAGE', 'RTBUILD_BUILDER', 'RTBUILD_FOR', 'RTBUILD_FUNCTION', 'RTBUILD_FUNCTION_NAME', 'RTBUILD_MANIFEST', 'RTBUILD_NETWORK', 'RTBUILD_NPMRC', 'RTBUILD_NPM_REGISTRY', 'RTBUILD_PIP_CONF', 'RTBUILD_PIP_INDEX_URL',
       'RTBUILD_PLATFORM', 'RTBUILD_PUSH', 'RTBUILD_RUNTIME', 'RTBUILD_SOURCE', 'RTBUILD_SOURCE_URL', 'RTBUILD_TAGS', 'SOURCE_DATE_EPOCH',
     ]);
     assert.deepEqual(Object.keys(configFileSchema.shape).sort(), [
-      'baseImage', 'buildArgs', 'builder', 'network', 'npmRegistry', 'npmrc', 'pipConf', 'pipIndexUrl', 'platform', 'push', 'runtime', 'sourceUrl', 'tags',
+      'baseImage', 'buildArgs', 'builder', 'env', 'functionName', 'manifest', 'network', 'npmRegistry', 'npmrc', 'pipConf', 'pipIndexUrl', 'platform', 'push', 'runtime', 'sourceUrl', 'tags', 'target',
     ]);
     for (const row of Object.values(RTBUILD_SETTINGS)) {
       if ('flag' in row && row.flag) assert.equal(new Option(row.flag.spelling).attributeName(), row.flag.name, `commander names ${row.flag.spelling} ${row.flag.name}`);
@@ -102,5 +103,31 @@ describe('rtbuild configuration', () => {
     await assert.rejects(loadBuildConfig({ baseImage: 'b:1', runtime: 'cobol85' }, {}, dir), (error: unknown) => error instanceof InvalidInputError && /unknown runtime "cobol85"/.test(error.message) && /nodejs24/.test(error.hint ?? ''));
     assert.equal((await loadBuildConfig({ baseImage: 'b:1', runtime: 'nodejs26' }, {}, dir)).runtime?.family.name, 'nodejs', 'any nodejs<major>');
     await assert.rejects(loadBuildConfig({ baseImage: 'b:1', tag: [`x/y@sha256:${'a'.repeat(64)}`] }, {}, dir), /has a digest/);
+  });
+
+  // Issue 15 item 10: before, only the first wrong field was reported.
+  test('an rtbuild.json with several wrong fields reports every one of them', async () => {
+    await writeConfig({ baseImage: 7, network: 'bridge', tagz: ['typo'], env: { FUNC_PORT: '1' } });
+    await assert.rejects(loadBuildConfig({ source: dir }, {}, '/'), (error: unknown) => {
+      assert.ok(error instanceof InvalidInputError);
+      for (const field of ['"baseImage"', '"network"', 'tagz', '"env.FUNC_PORT"']) assert.ok(error.message.includes(field), `${field} in: ${error.message}`);
+      assert.equal(error.details?.split('\n').length, 4);
+      return true;
+    });
+    await rm(join(dir, 'rtbuild.json'));
+  });
+
+  test('--for kyma, --env, --manifest: Kyma’s reserved variables and a manifest without a tag are refused (OVR-MANIFEST)', async () => {
+    await writeConfig({ baseImage: 'b:1', target: 'kyma', env: { A: 'file', B: 'file' } });
+    const config = await loadBuildConfig({ source: dir, env: ['B=flag'], manifest: '-', tag: ['r/{name}:1'] }, {}, '/');
+    assert.equal(config.target, 'kyma');
+    assert.deepEqual(config.env, { A: 'file', B: 'flag' });
+    assert.equal(config.manifest, '-', '"-" is stdout, not a path');
+    assert.deepEqual(config.tagTexts, ['r/{name}:1']);
+    await assert.rejects(loadBuildConfig({ source: dir, env: ['PYTHONPATH=/x'] }, {}, '/'), /--env "PYTHONPATH=\/x" is not KEY=VALUE with a variable name a Function may set/);
+    await assert.rejects(loadBuildConfig({ source: dir, manifest: 'fn.yaml' }, {}, '/'), /--manifest needs a --tag/);
+    await writeConfig({ baseImage: 'b:1' });
+    await assert.rejects(loadBuildConfig({ source: dir, manifest: 'fn.yaml', tag: ['r/f:1'] }, {}, '/'), /--manifest is for --for kyma/);
+    await rm(join(dir, 'rtbuild.json'));
   });
 });

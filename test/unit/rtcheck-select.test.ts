@@ -7,6 +7,9 @@ import { CLAUSES, RTCHECK_SECTIONS } from '../../src/rtcheck/clauses.js';
 import { CHECKS } from '../../src/rtcheck/runner.js';
 import { selectClauses } from '../../src/rtcheck/select.js';
 import { InvalidInputError } from '../../src/errors.js';
+import { clauseHint } from '../../src/rtcheck/hints.js';
+import { Results } from '../../src/rtcheck/results.js';
+import { fail, pass } from '../../src/rtcheck/result.js';
 
 const ids = (selection: Parameters<typeof selectClauses>[0]): string[] => selectClauses(selection).map((c) => c.id);
 
@@ -51,8 +54,24 @@ test('clauses.ts has every clause of the contract with the same id, level and or
   assert.deepEqual(CLAUSES.map((c) => `${c.id} ${c.level}`), fromDoc);
 });
 
-test('every check cites a clause of sections 1–9 or 11, once', () => {
+test('every check cites a clause of sections 1–9 or 11 (or, with --function, OVR-MANIFEST and OVR-BAKED), once', () => {
   const cited = CHECKS.map((check) => check.clause);
   assert.equal(new Set(cited).size, cited.length, 'one check per clause');
-  for (const id of cited) assert.ok(selectClauses({ only: id }).length === 1, `${id} is a clause rtcheck checks`);
+  for (const id of cited) assert.ok(selectClauses({ only: id, withFunction: true }).length === 1, `${id} is a clause rtcheck checks`);
+  assert.throws(() => selectClauses({ only: 'OVR-BAKED' }), InvalidInputError, 'section 12 needs --function');
+  assert.deepEqual(ids({ launches: ['kyma'], withFunction: true }).slice(-2), ['OVR-BAKED', 'OVR-MANIFEST']);
+});
+
+test('every clause rtcheck checks has a hint, so no failure or warning comes without one', () => {
+  for (const clause of CLAUSES.filter((c) => RTCHECK_SECTIONS.includes(c.section))) {
+    assert.ok((clauseHint(clause.id) ?? '').length > 20, `${clause.id} has a hint`);
+  }
+});
+
+test('a failure without a hint of its own gets its clause\'s hint; a pass gets none', () => {
+  const results = new Results(false);
+  const clause = CLAUSES.find((c) => c.id === 'LOAD-READY')!;
+  const failed = results.record('entrypoint', clause, fail('ECONNREFUSED 127.0.0.1:37901'), 5);
+  assert.match(failed.hint ?? '', /FUNC_PORT/);
+  assert.equal(results.record('entrypoint', clause, pass('ok'), 5).hint, undefined);
 });

@@ -21,6 +21,8 @@ export interface BaseFacts {
   user: string | undefined;
   installDir: string;
   moduleName: string;
+  /** The image's PYTHONPATH (an override image appends its dependency folder: OVR-BAKED). */
+  pythonPath: string | undefined;
 }
 
 export type Reporter = (line: string) => void;
@@ -61,6 +63,7 @@ export function baseFactsFromImage(reference: Reference, info: ImageInfo, wanted
     user: info.user,
     installDir,
     moduleName: info.env.MOD_NAME ?? DEFAULT_MODULE_NAME,
+    pythonPath: info.env.PYTHONPATH,
   };
 }
 
@@ -80,7 +83,7 @@ function platformMatches(info: ImageInfo, platform: string): boolean {
  * --platform, the base image must be of that platform: the engine would otherwise build on whatever
  * it has and stamp the requested platform on the result (seen with BuildKit in dockerd 20.10).
  */
-export async function resolveBase(engine: Engine, config: BuildConfig, report: Reporter, env: NodeJS.ProcessEnv): Promise<BaseFacts> {
+export async function resolveBase(engine: Engine, config: BuildConfig, report: Reporter, env: NodeJS.ProcessEnv, wanted: Runtime | undefined = config.runtime): Promise<BaseFacts> {
   const reference = config.baseImage;
   const name = formatReference(reference);
   if (!(await engine.imageExists(name))) {
@@ -111,7 +114,7 @@ export async function resolveBase(engine: Engine, config: BuildConfig, report: R
       });
     }
   }
-  return baseFactsFromImage(reference, info, config.runtime);
+  return baseFactsFromImage(reference, info, wanted);
 }
 
 /** The first runtime of the table of a family: what a dry run assumes without a base image. */
@@ -126,17 +129,17 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 /**
- * Base facts without an engine (--dry-run): the runtime comes from --runtime, or from the handler file
- * in the source folder (the first runtime of the table of that family); user and install volume are
- * the contract's defaults.
+ * Base facts without an engine (--dry-run): the runtime comes from --runtime (or the Function
+ * resource's), or from the handler file in the source folder (the first runtime of the table of that
+ * family); user and install volume are the contract's defaults.
  */
-export async function assumedBase(config: BuildConfig): Promise<BaseFacts> {
+export async function assumedBase(config: BuildConfig, folder: string = config.source, wanted: Runtime | undefined = config.runtime): Promise<BaseFacts> {
   const hasHandler = async (family: RuntimeFamily): Promise<boolean> => {
-    const found = await Promise.all(FAMILIES[family].handlerExtensions.map((ext) => isFile(join(config.source, DEFAULT_MODULE_NAME + ext))));
+    const found = await Promise.all(FAMILIES[family].handlerExtensions.map((ext) => isFile(join(folder, DEFAULT_MODULE_NAME + ext))));
     return found.includes(true);
   };
   const family = (await hasHandler('python')) && !(await hasHandler('nodejs')) ? 'python' : 'nodejs';
-  const runtime = config.runtime ?? firstRuntimeOf(family);
+  const runtime = wanted ?? firstRuntimeOf(family);
   return {
     reference: config.baseImage,
     name: formatReference(config.baseImage),
@@ -146,5 +149,6 @@ export async function assumedBase(config: BuildConfig): Promise<BaseFacts> {
     user: undefined,
     installDir: DEFAULT_INSTALL_VOLUME,
     moduleName: DEFAULT_MODULE_NAME,
+    pythonPath: undefined,
   };
 }

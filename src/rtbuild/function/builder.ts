@@ -2,13 +2,16 @@
 // plans the Dockerfile and the reproducible context, builds, and returns the built image as a value.
 // It never names nor pushes the image: publishers do (src/rtbuild/publish/). Throws RtErrors; never
 // exits, never prints (progress goes to the given reporter).
-import type { BuildConfig } from '../../config/rtbuild.js';
+import type { BuildConfig, BuildTarget } from '../../config/rtbuild.js';
 import type { Engine } from '../../engine/index.js';
-import { BuildFailedError } from '../../errors.js';
-import type { Family } from '../../platform/runtimes.js';
+import { BuildFailedError, SecretLeakedError } from '../../errors.js';
+import { runtimeById, type Family } from '../../platform/runtimes.js';
 import { type BaseFacts, type Reporter, resolveBase } from './base.js';
 import { DEPS_STAGE } from './dockerfile.js';
+import type { FunctionInput } from './input.js';
+import { INSTALL_MARKER, SCAN_EXIT, SCAN_LINE } from './install-script.js';
 import { type FunctionImagePlan, packContext, planFunctionImage } from './plan.js';
+import { handlerText } from './source.js';
 
 export type { Reporter } from './base.js';
 
@@ -16,6 +19,10 @@ export type { Reporter } from './base.js';
 export interface FunctionImage {
   /** The engine's image id, "sha256:…". */
   id: string;
+  /** The Function's name (metadata.name). */
+  name: string;
+  /** function: the legacy function image; kyma: an override image for Kyma's launch (section 12). */
+  target: BuildTarget;
   runtime: string;
   baseImage: { name: string; digest: string | undefined; user: string | undefined };
   /** Bytes, as the engine counts them (with the base image's layers). */
@@ -23,13 +30,17 @@ export interface FunctionImage {
   /** Layers added on top of the base image, bottom first (FIN-LAYERS). */
   layers: { role: 'dependencies' | 'sources'; diffId: string; size: number | undefined }[];
   timingsMs: { validate: number; build: number };
+  /** --for kyma: the handler's text, the manifest's inline source. */
+  handler: string | undefined;
 }
 
 /** What `rtbuild --json` prints: the built image, its tags and where it was pushed. */
-export interface FunctionImageResult extends Omit<FunctionImage, 'id' | 'timingsMs'> {
+export interface FunctionImageResult extends Omit<FunctionImage, 'id' | 'timingsMs' | 'handler'> {
   imageId: string;
   tags: string[];
   pushed: { reference: string; digest: string }[];
+  /** --for kyma: the Function resource that runs the image, as YAML (OVR-MANIFEST). */
+  manifest?: string;
   timingsMs: { validate: number; build: number; push: number; total: number };
 }
 
@@ -45,8 +56,16 @@ export function buildFailureHint(failure: Pick<BuildFailedError, 'stage'>, famil
 }
 
 /** The same failure with every credential of the plan replaced by "***" (FIN-SECRETS: never printed). */
-function redacted(failure: BuildFailedError, plan: FunctionImagePlan, hint: string): BuildFailedError {
+function redacted(failure: BuildFailedError, plan: FunctionImagePlan, hint: string): BuildFailedError | SecretLeakedError {
   const redact = (text: string | undefined): string | undefined => (text === undefined ? undefined : plan.redact(text));
+  if (failure.stage === DEPS_STAGE && failure.exitCode === SCAN_EXIT) {
+    // The scan of the installed dependencies found a value of the credential (install-script.ts).
+    const files = failure.output.filter((line) => line.includes(SCAN_LINE)).map((line) => line.slice(line.indexOf(SCAN_LINE) + SCAN_LINE.length).trim());
+    return new SecretLeakedError(files, plan.credentialPath ?? 'the credential file');
+  }
+  // install.sh says which of its commands runs ("rtbuild: npm ci …"): the last one is the one that failed.
+  const marker = failure.stage === DEPS_STAGE ? failure.output.filter((line) => line.trim().startsWith(INSTALL_MARKER)).at(-1) : undefined;
+  const command = marker === undefined ? failure.command : marker.trim().slice(INSTALL_MARKER.length).replace(/ \(as user \d+\)$/, '');
   // No `cause`: it holds the unredacted engine text, and --verbose prints causes' stacks.
   return new BuildFailedError(
     {
@@ -54,7 +73,7 @@ function redacted(failure: BuildFailedError, plan: FunctionImagePlan, hint: stri
       stage: failure.stage,
       step: failure.step,
       instruction: redact(failure.instruction),
-      command: redact(failure.command),
+      command: redact(command),
       exitCode: failure.exitCode,
       output: failure.output.map((line) => plan.redact(line)),
     },
@@ -64,24 +83,32 @@ function redacted(failure: BuildFailedError, plan: FunctionImagePlan, hint: stri
 
 /** The layers the build added, with the role each has in the generated Dockerfile. */
 async function addedLayers(engine: Engine, imageId: string, base: BaseFacts, plan: FunctionImagePlan): Promise<FunctionImage['layers']> {
-  const roles: ('dependencies' | 'sources')[] = plan.source.dependencies ? ['dependencies', 'sources'] : ['sources'];
+  const roles: ('dependencies' | 'sources')[] = [...(plan.source.dependencies ? ['dependencies' as const] : []), ...(plan.target === 'function' ? ['sources' as const] : [])];
   const layers = await engine.addedLayers(imageId, base.id ?? base.name);
   return layers.map((layer, index) => ({ role: roles[index] ?? 'sources', diffId: layer.diffId, size: layer.size }));
 }
 
+/** The runtime a Function resource asks for (spec.runtime), as --runtime would. */
+function wantedRuntime(config: BuildConfig, input: FunctionInput) {
+  const id = input.resource?.spec.runtime;
+  return config.runtime ?? (id === undefined ? undefined : runtimeById(id, ` (spec.runtime of the Function ${input.name})`));
+}
+
 /** `env` is read only for registry credentials of the base image (DOCKER_CONFIG, HOME). */
-export async function buildFunctionImage(engine: Engine, config: BuildConfig, report: Reporter, env: NodeJS.ProcessEnv = process.env): Promise<FunctionImage> {
+export async function buildFunctionImage(engine: Engine, config: BuildConfig, input: FunctionInput, report: Reporter, env: NodeJS.ProcessEnv = process.env): Promise<FunctionImage> {
   const started = Date.now();
-  const base = await resolveBase(engine, config, report, env);
-  report(`base image ${base.name}: runtime ${base.runtime.id}, user ${base.user}, sources into ${base.installDir}`);
-  const plan = await planFunctionImage(config, base);
+  const base = await resolveBase(engine, config, report, env, wantedRuntime(config, input));
+  const where = config.target === 'kyma' ? `dependencies for Kyma's launch (runtimeImageOverride)` : `sources into ${base.installDir}`;
+  report(`base image ${base.name}: runtime ${base.runtime.id}, user ${base.user}; ${where}`);
+  const plan = await planFunctionImage(config, base, input);
   const deps = plan.source.dependencies;
   report(
-    `sources: ${plan.source.entries.filter((e) => e.type !== 'directory').length} files from ${plan.source.root}` +
+    `Function ${plan.name}: ${plan.source.entries.filter((e) => e.type !== 'directory').length} files from ${plan.source.origin}` +
       (plan.source.ignoreFile ? ` (ignore file ${plan.source.ignoreFile})` : '') +
-      `; dependencies: ${deps ? `${plan.family.manifest}${deps.lockfile ? ` + ${deps.lockfile}` : ''}` : 'none'}` +
+      `; dependencies: ${deps ? `${plan.family.manifest}${deps.lockfile ? ` + ${deps.lockfile}` : ''}${deps.local.length ? ` + ${deps.local.length} local file(s)` : ''}` : 'none'}` +
       (deps && plan.credentialPath ? `; credentials for the install step only: ${plan.credentialPath}` : ''),
   );
+  for (const note of plan.notes) report(note);
   const validated = Date.now();
 
   let built;
@@ -93,6 +120,7 @@ export async function buildFunctionImage(engine: Engine, config: BuildConfig, re
       networkMode: config.network,
       ...(config.platform ? { platform: config.platform } : {}),
       noCache: config.noCache,
+      ...(plan.secrets ? { secrets: plan.secrets } : {}),
       onProgress: (event) => report(`  ${plan.redact(event.text)}`),
     });
   } catch (cause) {
@@ -105,10 +133,13 @@ export async function buildFunctionImage(engine: Engine, config: BuildConfig, re
   const [info, layers] = await Promise.all([engine.inspectImage(built.id), addedLayers(engine, built.id, base, plan)]);
   return {
     id: built.id,
+    name: plan.name,
+    target: plan.target,
     runtime: base.runtime.id,
     baseImage: { name: base.name, digest: base.digest, user: base.user },
     size: info.size,
     layers,
     timingsMs: { validate: validated - started, build: builtAt - validated },
+    handler: plan.target === 'kyma' ? await handlerText(plan.source) : undefined,
   };
 }

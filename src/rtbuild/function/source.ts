@@ -1,11 +1,13 @@
-// A Function's source folder as rtbuild sees it: the files of the source layer (after the ignore
-// file and the fixed exclusions), the handler, and the dependency manifest, all checked before any
-// engine work.
+// A Function's sources as rtbuild sees them: the files of the source layer (after the ignore file and
+// the fixed exclusions), the handler, the dependency manifest and the local files it points at, all
+// checked before any engine work. They come from a folder, or from a Function resource's inline
+// sources (OVR-INPUT, see input.ts). Files are streamed from disk when packed, never held in memory.
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidInputError } from '../../errors.js';
-import { type ArchiveEntry, readDirectoryEntries } from '../../image/archive.js';
+import { type ArchiveEntry, entryContent, entrySize, readDirectoryEntries } from '../../image/archive.js';
 import { type IgnoreMatcher, createIgnoreMatcher } from './ignore.js';
+import { type LocalReference, localDependencyEntries, npmLockReferences, npmManifestReferences, pipLocalPath } from './local-deps.js';
 import type { Family } from '../../platform/runtimes.js';
 
 /** Ignore files read from the source folder, first found wins. */
@@ -34,24 +36,44 @@ const NEVER_SHIPPED = [
 const LEFT_OUT_BY_DEFAULT = ['**/node_modules', '**/.venv', '**/venv', '**/__pycache__', '**/*.pyc'];
 
 export interface DependencyManifest {
-  /** The manifest and the lock file, as they go into the deps stage. */
+  /** The manifest and the lock file (in memory), then the local files they point at (on disk), as they go into the deps stage. */
   files: ArchiveEntry[];
   /** The lock file's name, when there is one. */
   lockfile: string | undefined;
+  /** Paths of the local files and folders among `files` (npm `file:`, pip paths). */
+  local: string[];
 }
 
+/** Files above this size get a warning: they go into the source layer of every build. */
+export const LARGE_FILE_BYTES = 64 * 1024 * 1024;
+
 export interface FunctionSource {
+  /** The folder local paths are relative to: the source folder, or the Function YAML's folder. */
   root: string;
+  /** What the user gave: the folder, or "fn.yaml (Function my-fn)". */
+  origin: string;
   handler: string;
   /** The entries of the source layer, sorted. */
   entries: ArchiveEntry[];
   /** Undefined when the function declares no dependencies. */
   dependencies: DependencyManifest | undefined;
   ignoreFile: string | undefined;
+  /** Files of at least LARGE_FILE_BYTES, largest first. */
+  largeFiles: { path: string; size: number }[];
 }
 
 export interface ReadSourceOptions {
   moduleName: string;
+}
+
+/** A Function resource's inline sources, with the folder its local dependency paths are relative to. */
+export interface InlineSources {
+  source: string;
+  dependencies: string;
+  /** The folder of the YAML file. */
+  root: string;
+  /** For messages: "fn.yaml (Function my-fn)". */
+  origin: string;
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -84,6 +106,7 @@ export async function readFunctionSource(folder: string, spec: Family, options: 
   const ignore = await readIgnoreFile(root);
   const { matcher, never } = sourceMatcher(ignore.lines);
   const raw = await readDirectoryEntries(root, {
+    stream: true,
     exclude: (path, isDir) => never.ignores(path) || (matcher.ignores(path) && !(isDir && matcher.mayReinclude(path))),
   });
   const entries = dropEmptyIgnoredFolders(raw, matcher);
@@ -98,8 +121,33 @@ export async function readFunctionSource(folder: string, spec: Family, options: 
         : 'create the handler file in the source folder, or pass the right --source',
     });
   }
-  const dependencies = checkDependencies(root, spec, byPath);
-  return { root, handler, entries, dependencies, ignoreFile: ignore.name };
+  // The manifest and the lock file are read now (they are parsed); the rest streams when packed.
+  for (const name of [spec.manifest, ...spec.lockfiles]) {
+    const entry = byPath.get(name);
+    if (entry?.type === 'file') byPath.set(name, { ...entry, content: await entryContent(entry) });
+  }
+  const dependencies = await checkDependencies(root, spec, byPath);
+  const largeFiles = entries
+    .filter((entry) => entry.type === 'file' && entrySize(entry) >= LARGE_FILE_BYTES)
+    .map((entry) => ({ path: entry.path, size: entrySize(entry) }))
+    .sort((a, b) => b.size - a.size);
+  return { root, origin: root, handler, entries, dependencies, ignoreFile: ignore.name, largeFiles };
+}
+
+/** The sources of a Function resource: the handler and its dependency manifest, from the inline text (OVR-INPUT). */
+export async function inlineFunctionSource(inline: InlineSources, spec: Family, options: ReadSourceOptions): Promise<FunctionSource> {
+  const handler = `${options.moduleName}${spec.handlerExtensions[0] ?? ''}`;
+  const entries: ArchiveEntry[] = [{ path: handler, type: 'file', content: Buffer.from(inline.source) }];
+  if (inline.dependencies.trim() !== '') entries.push({ path: spec.manifest, type: 'file', content: Buffer.from(inline.dependencies) });
+  const byPath = new Map(entries.map((entry) => [entry.path, entry]));
+  const dependencies = await checkDependencies(inline.root, spec, byPath, `${inline.origin} spec.source.inline.dependencies`);
+  return { root: inline.root, origin: inline.origin, handler, entries, dependencies, ignoreFile: undefined, largeFiles: [] };
+}
+
+/** The handler's text (for a Function resource's inline source). */
+export async function handlerText(source: FunctionSource): Promise<string> {
+  const entry = source.entries.find((candidate) => candidate.path === source.handler);
+  return entry ? (await entryContent(entry)).toString('utf8') : '';
 }
 
 /** Folders walked only because a "!" pattern might match inside them, and that stayed empty. */
@@ -113,10 +161,11 @@ function dropEmptyIgnoredFolders(entries: ArchiveEntry[], matcher: IgnoreMatcher
   );
 }
 
-function checkDependencies(root: string, spec: Family, byPath: Map<string, ArchiveEntry>): DependencyManifest | undefined {
+async function checkDependencies(root: string, spec: Family, byPath: Map<string, ArchiveEntry>, manifestName?: string): Promise<DependencyManifest | undefined> {
   const manifest = byPath.get(spec.manifest);
   if (!manifest?.content) return undefined;
-  const where = join(root, spec.manifest);
+  const where = manifestName ?? join(root, spec.manifest);
+  const refs: LocalReference[] = [];
   if (spec.name === 'nodejs') {
     const pkg = parseJsonFile(where, manifest.content);
     if (typeof pkg !== 'object' || pkg === null || Array.isArray(pkg)) {
@@ -129,8 +178,14 @@ function checkDependencies(root: string, spec: Family, byPath: Map<string, Archi
       });
     }
     if (deps === undefined || Object.keys(deps).length === 0) return undefined;
-  } else if (requirementLines(where, manifest.content.toString('utf8')).length === 0) {
-    return undefined;
+    refs.push(...npmManifestReferences(pkg, root, spec.manifest));
+  } else {
+    const lines = requirementLines(where, manifest.content.toString('utf8'));
+    if (lines.length === 0) return undefined;
+    refs.push(...lines.flatMap((line, index) => {
+      const path = pipLocalPath(line);
+      return path === undefined ? [] : [{ path, from: root, where: `${spec.manifest} requirement ${index + 1} ("${line}")` }];
+    }));
   }
   const lockfile = spec.lockfiles.find((name) => byPath.get(name)?.content !== undefined);
   const files = [manifest];
@@ -142,9 +197,15 @@ function checkDependencies(root: string, spec: Family, byPath: Map<string, Archi
         hint: 'regenerate it with npm install --package-lock-only, or delete it',
       });
     }
+    refs.push(...npmLockReferences(lock, root, lockfile));
     files.push(entry);
   }
-  return { files: files.map((entry) => ({ ...entry, executable: false })), lockfile };
+  const local = await localDependencyEntries(root, refs);
+  return {
+    files: [...files.map((entry) => ({ ...entry, executable: false })), ...local],
+    lockfile,
+    local: local.filter((entry) => entry.type !== 'directory').map((entry) => entry.path),
+  };
 }
 
 function parseJsonFile(where: string, content: Buffer): unknown {
@@ -174,11 +235,11 @@ export function requirementLines(where: string, text: string): string[] {
         });
       }
       const withoutHashes = requirement.replace(/\s+--hash[= ]\S+/g, '').trim();
-      if (REQUIREMENT.test(withoutHashes) || URL_REQUIREMENT.test(withoutHashes)) {
+      if (REQUIREMENT.test(withoutHashes) || URL_REQUIREMENT.test(withoutHashes) || (!requirement.startsWith('-') && pipLocalPath(withoutHashes) !== undefined)) {
         lines.push(requirement);
       } else if (!ALLOWED_OPTIONS.test(requirement)) {
         throw new InvalidInputError(`${where}:${index + 1}: "${requirement}" is not a requirement rtbuild can install`, {
-          hint: 'use "name", "name==1.2.3" or "name>=1,<2"; includes (-r, -c), editable and local paths are not supported',
+          hint: 'use "name", "name==1.2.3", "name>=1,<2" or a path inside the folder ("./vendor/pkg-1.0-py3-none-any.whl"); includes (-r, -c) and editable installs are not supported',
         });
       }
     });

@@ -26,20 +26,32 @@ export function leaks(text: string, volume: string): string | undefined {
   return patterns.find(([pattern]) => pattern.test(text))?.[1];
 }
 
-async function healthzDuring(subject: Subject, slow: Promise<Exchange>): Promise<{ worst: Exchange | undefined; samples: number; bad: Exchange | undefined }> {
+/**
+ * Samples /healthz while `slow` runs. One answer over 1 s on a busy machine is noise: it is asked twice
+ * more at once, and only when the middle of the three is over 1 s (or one is not 200) is it a finding.
+ */
+async function healthzDuring(subject: Subject, slow: Promise<Exchange>): Promise<{ worst: Exchange | undefined; samples: number; bad: Exchange | undefined; retried: number }> {
   let settled = false;
   void slow.then(() => (settled = true));
   let worst: Exchange | undefined;
   let samples = 0;
+  let retried = 0;
+  const ask = (): Promise<Exchange> => subject.call({ path: '/healthz', timeoutMs: 2000 });
   while (!settled) {
-    const answer = await subject.call({ path: '/healthz', timeoutMs: 2000 });
+    const answer = await ask();
     if (settled) break;
     samples += 1;
     if (!worst || answer.ms > worst.ms) worst = answer;
-    if (answer.status !== 200 || answer.ms >= 1000) return { worst, samples, bad: answer };
+    if (answer.status !== 200) return { worst, samples, bad: answer, retried };
+    if (answer.ms >= 1000) {
+      retried += 1;
+      const again = [answer, await ask(), await ask()].sort((a, b) => a.ms - b.ms);
+      const middle = again[1] as Exchange;
+      if (middle.ms >= 1000 || again.some((x) => x.status !== 200)) return { worst, samples, bad: middle, retried };
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { worst, samples, bad: undefined };
+  return { worst, samples, bad: undefined, retried };
 }
 
 export const httpChecks: Check[] = [
@@ -61,7 +73,8 @@ export const httpChecks: Check[] = [
         if (!ready.ready) return failure(`without FUNC_PORT: ${ready.reason}`, undefined, subject, hint);
         const answer = await subject.call({ path: '/value/string' });
         if (answer.status !== 200) return failure('without FUNC_PORT the function does not answer on 8080', answer, subject, hint);
-        return pass(`listens on ${DEFAULT_PORT} by default and on FUNC_PORT when set (the main container uses FUNC_PORT=${ctx.subject.port})`);
+        const main = ctx.startup.ready ? ` (the main container uses FUNC_PORT=${ctx.subject.port})` : '';
+        return pass(`listens on ${DEFAULT_PORT} by default and on FUNC_PORT when set${main}`);
       } finally {
         // Free 8080 for the next user at once.
         await subject.remove();
@@ -76,11 +89,12 @@ export const httpChecks: Check[] = [
       const plain = await subject.call({ path: '/healthz' });
       if (plain.status !== 200 || plain.text.trim() !== 'OK') return failure('GET /healthz must answer 200 "OK"', plain, subject);
       const slow = subject.call({ path: '/sleep?ms=1500', timeoutMs: 5000 });
-      const { worst, samples, bad } = await healthzDuring(subject, slow);
+      const { worst, samples, bad, retried } = await healthzDuring(subject, slow);
       await slow;
       if (bad) return failure(`GET /healthz during a slow invocation answered ${bad.status ?? 'nothing'} after ${bad.ms} ms (must be 200 within 1 s)`, bad, subject, 'answer /healthz without waiting for invocations');
       if (samples === 0) return fail('could not sample /healthz while an invocation was running (the slow invocation ended at once)');
-      return pass(`200 "OK"; ${samples} probes during a 1.5 s invocation, slowest ${worst?.ms ?? 0} ms`);
+      const noise = retried ? `; ${retried} slow sample(s) re-asked on a busy machine and answered in time` : '';
+      return pass(`200 "OK"; ${samples} probes during a 1.5 s invocation, slowest ${worst?.ms ?? 0} ms${noise}`);
     },
   },
   {

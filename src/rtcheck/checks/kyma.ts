@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Exchange } from '../../platform/exchange.js';
-import { type Check, type CheckContext, type Subject, failure } from '../check.js';
+import { type Check, type CheckContext, PROBE_READY_PATH, type Subject, failure } from '../check.js';
 import { startPackageRegistry } from '../peers/package-registry.js';
 import { probeDir, probeEntries, probeSource } from '../probes.js';
 import { type Outcome, fail, pass } from '../result.js';
@@ -30,7 +30,7 @@ const LAUNCH_HINT =
 async function startAndAsk(ctx: CheckContext, role: string, start: Parameters<NonNullable<CheckContext['kyma']>['start']>[1], path: string): Promise<{ subject: Subject; answer?: Exchange; reason?: string; readyMs?: number }> {
   const kyma = tools(ctx);
   const subject = await kyma.start(role, start);
-  const ready = await subject.waitReady(Math.min(kyma.startupBudgetMs, ctx.remainingMs()));
+  const ready = await subject.waitReady(Math.min(kyma.startupBudgetMs, ctx.remainingMs()), ctx.startup.healthzBroken !== undefined ? { fallbackPath: PROBE_READY_PATH } : {});
   if (!ready.ready) return { subject, reason: ready.reason };
   return { subject, answer: await subject.call({ path }), readyMs: ready.ms };
 }
@@ -44,6 +44,7 @@ export const kymaChecks: Check[] = [
     run: async (ctx) => {
       const { startup } = ctx;
       const how = "started as Kyma's controller starts it";
+      const healthz = startup.healthzBroken === undefined ? '' : ` (its /healthz answers ${startup.healthzBroken}: see KB-PROBES)`;
       if (!startup.ready) {
         const missing = await tools(ctx).diagnose();
         const reason = startup.failure?.reason ?? 'it did not become ready';
@@ -63,7 +64,7 @@ export const kymaChecks: Check[] = [
           "SCRIPT writes the source with `echo \"${FUNC_HANDLER_SOURCE}\"`: the image's sh must not expand backslash escapes in echo (dash does; bash and busybox do not)",
         );
       }
-      return pass(`${how}: served the inline source ${startup.readyMs} ms after start, unchanged (backslashes too)`);
+      return pass(`${how}: served the inline source ${startup.readyMs} ms after start, unchanged (backslashes too)${healthz}`);
     },
   },
   {
@@ -134,9 +135,12 @@ export const kymaChecks: Check[] = [
       const parts = await tools(ctx).rerunContract();
       const failed = parts.filter((part) => part.status === 'fail');
       const warned = parts.filter((part) => part.status === 'warn');
+      const held = parts.filter((part) => part.status === 'blocked');
+      const passed = parts.filter((part) => part.status === 'pass').length;
+      const also = [warned.length ? `warnings: ${warned.map((p) => p.clause).join(', ')}` : '', held.length ? `blocked: ${held.map((p) => `${p.clause} (${p.message})`).join(', ')}` : ''].filter(Boolean);
       const outcome: Outcome = failed.length
         ? fail(`under Kyma's launch ${failed.map((part) => part.clause).join(', ')} failed (of ${parts.length} checks of sections 3–8; details below)`, {}, 'the same server must behave the same under both launches: compare the failing clauses with the image\'s own entrypoint')
-        : pass(`${parts.length - warned.length} of ${parts.length} checks of sections 3–8 passed under this launch${warned.length ? `; warnings: ${warned.map((part) => part.clause).join(', ')}` : ''}`);
+        : pass(`${passed} of ${parts.length} checks of sections 3–8 passed under this launch${also.length ? `; ${also.join('; ')}` : ''}`);
       return { ...outcome, parts };
     },
   },
@@ -149,6 +153,9 @@ export const kymaChecks: Check[] = [
       const readyMs = ctx.startup.readyMs ?? 0;
       const budget = tools(ctx).startupBudgetMs;
       const hint = 'answer /healthz on 8080 without waiting for invocations, and start (dependency install included) within the startup probe budget';
+      if (ctx.startup.healthzBroken !== undefined) {
+        return fail(`GET /healthz on ${ctx.subject.port} answers ${ctx.startup.healthzBroken} although the function serves: the controller's startup probe never succeeds, so the pod is restarted and never gets traffic`, {}, hint);
+      }
       if (readyMs > budget) return fail(`ready ${readyMs} ms after start, beyond the startup probe's budget of ${budget / 1000} s`, {}, hint);
       const slow = ctx.subject.call({ path: '/sleep?ms=1500', timeoutMs: 5000 });
       let done = false;
@@ -198,8 +205,11 @@ export const kymaChecks: Check[] = [
       const completed = answer.status === 200 && answer.text === 'slept';
       const hasSpan = (): boolean => ctx.peers.spans().some((span) => span.traceId === traceId);
       const flushed = hasSpan() || (await ctx.peers.collector.waitFor(hasSpan, 500)) !== undefined;
-      const seen = `stopped: ${exit ? `exit ${exit.code} after ${(exit.ms / 1000).toFixed(1)} s` : `still running ${TERM_BOUND_S} s after SIGTERM (Kubernetes sends SIGKILL after 30 s)`}; in-flight invocation ${completed ? 'completed' : `cut (${answer.status ?? answer.error ?? 'no answer'})`}; its span ${flushed ? 'was' : 'was not'} exported`;
-      if (!exit || exit.code !== 0 || !completed || !flushed) return fail(seen, { logTail: await subject.logTail() }, hint);
+      // A runtime that exports nothing at all fails TR-EXPORT; its flush cannot be judged here.
+      const exportsAtAll = ctx.peers.spans().length > 0;
+      const span = !exportsAtAll ? 'span flush not judged (no span reached the collector in this run: see TR-EXPORT)' : `its span ${flushed ? 'was' : 'was not'} exported`;
+      const seen = `stopped: ${exit ? `exit ${exit.code} after ${(exit.ms / 1000).toFixed(1)} s` : `still running ${TERM_BOUND_S} s after SIGTERM (Kubernetes sends SIGKILL after 30 s)`}; in-flight invocation ${completed ? 'completed' : `cut (${answer.status ?? answer.error ?? 'no answer'})`}; ${span}`;
+      if (!exit || exit.code !== 0 || !completed || (exportsAtAll && !flushed)) return fail(seen, { logTail: await subject.logTail() }, hint);
       return pass(seen);
     },
   },

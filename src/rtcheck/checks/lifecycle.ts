@@ -4,6 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { type Exchange, parseJson } from '../../platform/exchange.js';
 import { fail, pass } from '../result.js';
 
+/** How long after SIGTERM new requests may still be served (the signal takes a while on a busy machine). */
+const SERVE_WINDOW_MS = 1500;
+
 export const lifecycleChecks: Check[] = [
   {
     clause: 'LC-TERM',
@@ -29,10 +32,10 @@ export const lifecycleChecks: Check[] = [
       // A new request after SIGTERM must not be served (refused, or answered with an error status).
       let servedAfterTerm: Exchange | undefined;
       let refused = false;
-      while (!refused && !servedAfterTerm && Date.now() - signalled < 1000) {
+      while (!refused && !servedAfterTerm && Date.now() - signalled < SERVE_WINDOW_MS * 2) {
         const late = await subject.call({ path: '/value/string', timeoutMs: 500 });
         if (late.status === undefined || late.status >= 500) refused = true;
-        else if (Date.now() - signalled > 500) servedAfterTerm = late;
+        else if (Date.now() - signalled > SERVE_WINDOW_MS) servedAfterTerm = late;
         else await new Promise((resolve) => setTimeout(resolve, 50));
       }
       const exit = await subject.container
@@ -43,8 +46,10 @@ export const lifecycleChecks: Check[] = [
       if (answer.status !== 200 || answer.text !== 'slept') return failure('the invocation in flight at SIGTERM did not complete with 200', answer, subject, hint);
       if (!exit) return fail(`still running ${timeout + 3} s after SIGTERM`, { logTail: await subject.logTail() }, hint);
       if (exit.code !== 0) return fail(`exited with ${exit.code} after SIGTERM`, { logTail: await subject.logTail() }, hint);
-      if (servedAfterTerm) return failure('still serving new requests 500 ms after SIGTERM', servedAfterTerm, subject, hint);
+      if (servedAfterTerm) return failure(`still serving new requests ${SERVE_WINDOW_MS} ms after SIGTERM`, servedAfterTerm, subject, hint);
       const flushed = ctx.peers.spans().some((span) => span.traceId === traceId) || (await ctx.peers.collector.waitFor(() => ctx.peers.spans().some((span) => span.traceId === traceId), 500)) !== undefined;
+      // A runtime that exports nothing at all fails TR-EXPORT; its flush on SIGTERM cannot be judged here.
+      if (ctx.peers.spans().length === 0) return pass(`stopped accepting, completed the in-flight invocation, exited 0 ${exit.ms} ms after SIGTERM (span flush not judged: no span reached the collector in this run, see TR-EXPORT)`);
       if (!flushed) return fail('the span of the invocation in flight at SIGTERM was not exported before exit', { logTail: await subject.logTail() }, hint);
       return pass(`stopped accepting, completed the in-flight invocation, flushed its span, exited 0 ${exit.ms} ms after SIGTERM`);
     },

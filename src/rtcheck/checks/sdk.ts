@@ -46,7 +46,7 @@ export const sdkChecks: Check[] = [
         ['rtcheck.text', { source: '/rtcheck/probe', datacontenttype: 'text/plain', data: 'plain text' }],
       ];
       for (const [type, expected] of cases) {
-        const got = await ctx.peers.sink.waitFor((r) => eventOf(r)?.type === type, 2000);
+        const got = await ctx.peers.sink.waitFor((r) => eventOf(r)?.type === type, 5000);
         if (!got) return failure(`no ${type} event reached the publisher proxy`, answer, ctx.subject, hint);
         const problem = eventProblem(got, path, expected);
         if (problem) return fail(`the ${type} event: ${problem}`, { request: got.body.toString('utf8').slice(0, 400), logTail: await ctx.subject.logTail() }, hint);
@@ -75,7 +75,7 @@ export const sdkChecks: Check[] = [
     run: async (ctx) => {
       const answer = await ctx.subject.call({ path: '/publish', timeoutMs: 10_000 });
       if (answer.status !== 200) return failure('publishCloudEvent failed', answer, ctx.subject);
-      const got = await ctx.peers.sink.waitFor((r) => eventOf(r)?.type === 'rtcheck.published', 2000);
+      const got = await ctx.peers.sink.waitFor((r) => eventOf(r)?.type === 'rtcheck.published', 5000);
       if (!got) return failure('no rtcheck.published event reached the publisher proxy', answer, ctx.subject);
       const sent = { specversion: '1.0', id: 'P-1', type: 'rtcheck.published', source: '/rtcheck/probe', datacontenttype: 'application/json', data: { p: 1 } };
       return sameJson(eventOf(got), sent) ? pass('the CloudEvent arrived as given') : fail('the published CloudEvent was changed on the way', { request: JSON.stringify(sent), response: got.body.toString('utf8') });

@@ -2,8 +2,9 @@
 // dead collector that slows nothing.
 import { randomBytes } from 'node:crypto';
 import { type Check, type CheckContext, echoOf, failure, launcher, runCases, statusIs } from '../check.js';
+import type { Exchange } from '../../platform/exchange.js';
 import { startBlackHole } from '../peers/black-hole.js';
-import { type Outcome, fail, pass, skip } from '../result.js';
+import { type Outcome, fail, pass } from '../result.js';
 import { freeLoopbackPort } from '../../platform/ports.js';
 
 const SERVER = 2;
@@ -26,15 +27,22 @@ async function promptWith(ctx: CheckContext, role: string, endpoint: string, wha
   const ready = await ctx.waitReady(subject);
   if (!ready.ready) return failure(`with ${what}: ${ready.reason}`, undefined, subject);
   const hint = 'export in the background with a bounded timeout; log export failures at most once in a while';
-  const lines = async (): Promise<number> => (await subject.container.logs()).stderr.split('\n').length;
+  // rtcheck's own request markers are not errors of the runtime.
+  const lines = async (): Promise<number> => (await subject.logs()).stderr.split('\n').filter((line) => !line.includes('[rtcheck-request ')).length;
   const before = await lines();
+  // An exporter that blocks delays every invocation; one slow answer on a busy machine is noise.
+  const slow: Exchange[] = [];
+  const times: number[] = [];
   for (let i = 0; i < NOBLOCK_CALLS; i++) {
-    const answer = await subject.call({ path: '/value/string', timeoutMs: 3000 });
-    if (answer.status !== 200 || answer.ms > 1000) return failure(`with ${what}, invocation ${i + 1} took ${answer.ms} ms (status ${answer.status ?? 'none'})`, answer, subject, hint);
+    const answer = await subject.call({ path: '/value/string', timeoutMs: 5000 });
+    times.push(answer.ms);
+    if (answer.status !== 200) return failure(`with ${what}, invocation ${i + 1} failed (status ${answer.status ?? 'none'} after ${answer.ms} ms)`, answer, subject, hint);
+    if (answer.ms > 1000) slow.push(answer);
   }
+  if (slow.length >= 2) return failure(`with ${what}, ${slow.length} of ${NOBLOCK_CALLS} invocations took over 1 s (${times.join(', ')} ms)`, slow[0], subject, hint);
   const added = (await lines()) - before;
   if (added >= NOBLOCK_CALLS) return fail(`with ${what}: ${added} stderr lines for ${NOBLOCK_CALLS} invocations, an error per request`, { logTail: await subject.logTail() }, hint);
-  return pass(`${NOBLOCK_CALLS} prompt invocations with ${what}`);
+  return pass(`${NOBLOCK_CALLS} prompt invocations with ${what} (${times.join(', ')} ms)`);
 }
 
 export const tracingChecks: Check[] = [
@@ -132,7 +140,7 @@ export const tracingChecks: Check[] = [
       const marker = ids();
       await ctx.subject.call({ path: '/value/string', headers: { traceparent: traceparent(marker.traceId, marker.spanId) } });
       const arrived = await ctx.peers.collector.waitFor(() => ctx.peers.spans().some((s) => s.traceId === marker.traceId), Math.min(8000, ctx.remainingMs() - 1000));
-      if (!arrived) return skip('not assessed: no span of a later invocation arrived (see TR-EXPORT)');
+      if (!arrived) return { status: 'blocked', message: 'blocked by TR-EXPORT: no span of a later invocation arrived, so the quiet paths cannot be judged' };
       const noisy = ctx.peers.spans().filter((s) => s.traceId === quiet.traceId || /healthz|metrics|favicon/.test(s.name));
       if (noisy.length) return fail(`spans for health, metrics or favicon requests: ${noisy.map((s) => s.name).join(', ')}`, { response: JSON.stringify(noisy) }, 'do not trace /healthz, /metrics and /favicon.ico');
       return pass('no spans for /healthz, /metrics, /favicon.ico');

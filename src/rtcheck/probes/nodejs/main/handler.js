@@ -80,8 +80,16 @@ module.exports = {
     const request = event.extensions.request;
     const path = request.path;
     const query = request.query || {};
-    if (path === '/__rtcheck/calls') return calls;
-    if (path === '/__rtcheck/inflight') return inflight;
+    // rtcheck's evidence shows the log lines of the request it judges: mark where they begin, on both streams.
+    const requestId = request.headers && request.headers['x-rtcheck-request'];
+    if (requestId) {
+      console.log(`[rtcheck-request ${requestId}]`);
+      console.error(`[rtcheck-request ${requestId}]`);
+    }
+    // rtcheck's own questions are answered as text, so that a runtime that renders lists and numbers
+    // wrongly fails RES-VALUE alone, not every check that asks them.
+    if (path === '/__rtcheck/calls') return JSON.stringify(calls);
+    if (path === '/__rtcheck/inflight') return String(inflight);
     calls.push(path);
     if (path.startsWith('/echo')) return echo(event, context);
     switch (path) {

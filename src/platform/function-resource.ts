@@ -1,0 +1,182 @@
+// Kyma Serverless's Function resource (serverless.kyma-project.io/v1alpha2, kind Function) as a value:
+// its schema (the fields this toolchain reads, others kept as they are), parsing from YAML (one or
+// several documents, other kinds skipped), rendering, and the KymaFunction the buildless launch runs
+// (kyma.ts). The reference is the controller's api/v1alpha2/function_types.go (revision in kyma.ts).
+// rtbuild reads Functions (OVR-INPUT) and writes them (OVR-MANIFEST); rtcheck reads them.
+import { isMap, isScalar, parseAllDocuments, stringify } from 'yaml';
+import { z } from 'zod';
+import { InvalidInputError } from '../errors.js';
+import type { KymaFunction } from './kyma.js';
+
+export const FUNCTION_API_VERSION = 'serverless.kyma-project.io/v1alpha2';
+export const FUNCTION_KIND = 'Function';
+
+/** Variables the Function CRD refuses in spec.env (its XValidation rule). */
+export const RESERVED_ENV: readonly string[] = Object.freeze([
+  'FUNC_RUNTIME',
+  'FUNC_HANDLER',
+  'FUNC_PORT',
+  'FUNC_HANDLER_SOURCE',
+  'FUNC_HANDLER_DEPENDENCIES',
+  'MOD_NAME',
+  'NODE_PATH',
+  'PYTHONPATH',
+]);
+
+/** A Kubernetes object name as a Service needs it (the controller makes one per Function): an RFC 1123 label. */
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A C identifier-like variable name; Kubernetes also allows "-" and "." (but shells do not read those). */
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+const envVarSchema = z
+  .object({
+    name: z.string().regex(ENV_NAME, 'is not a valid variable name'),
+    value: z.string().optional(),
+    /** ConfigMap and Secret references: kept as they are, resolved only in the cluster. */
+    valueFrom: z.record(z.string(), z.unknown()).optional(),
+  })
+  .loose();
+
+const inlineSchema = z.object({ source: z.string().min(1, 'is empty'), dependencies: z.string().optional() }).loose();
+const gitSchema = z.object({ url: z.string().min(1), baseDir: z.string().optional(), reference: z.string().optional() }).loose();
+
+export const functionResourceSchema = z
+  .object({
+    apiVersion: z.literal(FUNCTION_API_VERSION),
+    kind: z.literal(FUNCTION_KIND),
+    metadata: z
+      .object({
+        name: z.string().regex(NAME, 'is not a lower-case RFC 1123 name (a-z, 0-9, "-")').max(63),
+        namespace: z.string().min(1).optional(),
+        labels: z.record(z.string(), z.string()).optional(),
+        annotations: z.record(z.string(), z.string()).optional(),
+      })
+      .loose(),
+    spec: z
+      .object({
+        runtime: z.string().min(1),
+        runtimeImageOverride: z.string().min(1).optional(),
+        source: z
+          .object({ inline: inlineSchema.optional(), gitRepository: gitSchema.optional() })
+          .loose()
+          .refine((source) => (source.inline === undefined) !== (source.gitRepository === undefined), 'has both or neither of inline and gitRepository'),
+        env: z
+          .array(envVarSchema)
+          .optional()
+          .refine((env) => !env?.some((entry) => RESERVED_ENV.includes(entry.name)), `names a variable Kyma reserves (${RESERVED_ENV.join(', ')})`),
+      })
+      .loose(),
+  })
+  .loose();
+
+export type FunctionResource = z.infer<typeof functionResourceSchema>;
+export type FunctionEnvVar = z.infer<typeof envVarSchema>;
+
+/** Where a problem is: "fn.yaml (document 2, metadata.name)". */
+function at(where: string, index: number, count: number, path: readonly PropertyKey[]): string {
+  const doc = count > 1 ? `document ${index + 1}` : '';
+  const field = path.map(String).join('.');
+  const inner = [doc, field].filter(Boolean).join(', ');
+  return inner ? `${where} (${inner})` : where;
+}
+
+/**
+ * Every Function in a YAML text of one or more documents (a `kind: List` of items too). Documents of
+ * other kinds are skipped (a file may hold a Function with its APIRule); a Function that does not
+ * match the schema is refused, naming the document and the field. `where` names the text in messages.
+ */
+export function parseFunctionResources(text: string, where: string): FunctionResource[] {
+  const documents = parseAllDocuments(text);
+  const docs = Array.isArray(documents) ? documents : [documents];
+  const found: FunctionResource[] = [];
+  docs.forEach((doc, index) => {
+    const problem = doc.errors[0];
+    if (problem) {
+      throw new InvalidInputError(`${at(where, index, docs.length, [])} is not valid YAML: ${problem.message.split('\n')[0]}`, {
+        hint: 'fix the YAML (kubectl apply --dry-run=client -f FILE shows the same)',
+      });
+    }
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return;
+    if (!isMap(doc.contents)) throw new InvalidInputError(`${at(where, index, docs.length, [])} is not a YAML mapping`, { hint: 'a Function is an object with apiVersion, kind, metadata and spec' });
+    const value = doc.toJS() as { kind?: unknown; items?: unknown };
+    const candidates = value.kind === 'List' && Array.isArray(value.items) ? (value.items as unknown[]) : [value];
+    for (const candidate of candidates) {
+      if ((candidate as { kind?: unknown } | null)?.kind !== FUNCTION_KIND) continue;
+      const parsed = functionResourceSchema.safeParse(candidate);
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((issue) => `${at(where, index, docs.length, issue.path)}: ${issue.message}`);
+        throw new InvalidInputError(`the Function in ${issues.join('; ')}`, {
+          hint: `a Function is ${FUNCTION_API_VERSION} with metadata.name, spec.runtime and spec.source.inline.source (see Kyma's Function reference)`,
+        });
+      }
+      found.push(parsed.data);
+    }
+  });
+  return found;
+}
+
+/** The Function as YAML (one document), multi-line sources as literal blocks, as people write them. */
+export function renderFunctionResource(fn: FunctionResource): string {
+  return stringify(fn, { lineWidth: 0, blockQuote: 'literal' });
+}
+
+/** Several Functions as one YAML stream ("---" between documents). */
+export function renderFunctionResources(fns: readonly FunctionResource[]): string {
+  return fns.map(renderFunctionResource).join('---\n');
+}
+
+/** The Function's own variables as name → value pairs; a valueFrom (ConfigMap, Secret) needs `resolve`, else it is refused. */
+export function functionEnvPairs(fn: FunctionResource, resolve?: (entry: FunctionEnvVar) => string | undefined): [string, string][] {
+  return (fn.spec.env ?? []).map((entry) => {
+    if (entry.valueFrom === undefined) return [entry.name, entry.value ?? ''];
+    const value = resolve?.(entry);
+    if (value === undefined) {
+      throw new InvalidInputError(`the Function ${fn.metadata.name} takes ${entry.name} from a ConfigMap or Secret (valueFrom), which is only known in the cluster`, {
+        hint: `give ${entry.name} a value to run it here`,
+      });
+    }
+    return [entry.name, value];
+  });
+}
+
+/**
+ * The Function as Kyma's buildless launch runs it (kyma.ts): its name, namespace (default "default",
+ * as kubectl's), runtime, inline source and dependencies, and variables. Git Functions are refused:
+ * their sources are not in the resource.
+ */
+export function kymaFunctionOf(fn: FunctionResource, options: { namespace?: string; resolve?: (entry: FunctionEnvVar) => string | undefined } = {}): KymaFunction {
+  const inline = fn.spec.source.inline;
+  if (!inline) {
+    throw new InvalidInputError(`the Function ${fn.metadata.name} takes its sources from Git, not inline`, {
+      hint: 'clone the repository and use its folder, or give the Function inline sources',
+    });
+  }
+  return {
+    name: fn.metadata.name,
+    namespace: fn.metadata.namespace ?? options.namespace ?? 'default',
+    runtimeId: fn.spec.runtime,
+    source: { kind: 'inline', source: inline.source, dependencies: inline.dependencies ?? '' },
+    env: functionEnvPairs(fn, options.resolve),
+  };
+}
+
+/** A name for a Function from a folder name: lower case, runs of other characters as "-", or undefined. */
+export function functionNameFrom(text: string): string | undefined {
+  const name = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+  return NAME.test(name) ? name : undefined;
+}
+
+/** Whether a text is a valid Function name (metadata.name). */
+export function isFunctionName(text: string): boolean {
+  return NAME.test(text) && text.length <= 63;
+}
+
+/** Whether a variable name may go into spec.env. */
+export function isFunctionEnvName(name: string): boolean {
+  return ENV_NAME.test(name) && !RESERVED_ENV.includes(name);
+}
