@@ -59,8 +59,9 @@ export function portInUse(port: number): Promise<boolean> {
 /** 127.0.0.1:8080 is held by a process that is not a function container of this toolchain. */
 export class DefaultPortTakenError extends Error {
   readonly code = 'DEFAULT_PORT_TAKEN';
-  constructor() {
-    super(`something on this machine other than rtcheck listens on 127.0.0.1:${DEFAULT_PORT}`);
+  /** `holder`: what holds it when it is known (a container of this very run that ignores FUNC_PORT). */
+  constructor(readonly holder?: string) {
+    super(holder ? `${holder} listens on 127.0.0.1:${DEFAULT_PORT}: the image ignores FUNC_PORT` : `something on this machine other than rtcheck listens on 127.0.0.1:${DEFAULT_PORT}`);
     this.name = 'DefaultPortTakenError';
   }
 }

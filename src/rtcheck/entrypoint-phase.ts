@@ -6,7 +6,7 @@ import { type Check, type CheckContext, type LaunchOptions, PROBE_READY_PATH, ty
 import { type Clause, clauseById } from './clauses.js';
 import { DEFAULT_PORT, DefaultPortTakenError, type PortLease, freeLoopbackPort, leaseDefaultPort, portInUse } from '../platform/ports.js';
 import type { Readiness } from '../platform/function-container.js';
-import { type Outcome, blocked } from './result.js';
+import { blocked } from './result.js';
 import { type Results, judge, pool } from './results.js';
 import type { Session } from './session.js';
 
@@ -46,7 +46,12 @@ export function emptyStartup(): Startup {
   return { ready: false, readyMs: undefined, restricted: true, first: undefined, restrictedFailure: undefined, failure: undefined, healthzBroken: undefined };
 }
 
-export async function runEntrypointPhase(session: Session, checks: readonly Check[], results: Results, timeoutSeconds: number): Promise<Startup> {
+/**
+ * `mainJudged` is called once the main container has come up or been given up (and, then, removed):
+ * Kyma's launch waits for it before it takes port 8080, which an image that ignores FUNC_PORT would
+ * otherwise be holding through this launch's containers.
+ */
+export async function runEntrypointPhase(session: Session, checks: readonly Check[], results: Results, timeoutSeconds: number, mainJudged: () => void = () => undefined): Promise<Startup> {
   const startup = emptyStartup();
   const wants = (...placements: Check['placement'][]): Check[] => checks.filter((check) => placements.includes(check.placement));
   let main: Subject | undefined;
@@ -58,7 +63,7 @@ export async function runEntrypointPhase(session: Session, checks: readonly Chec
     const lease = await leaseDefaultPort(session.deadline, session.log);
     leases.push(lease);
     try {
-      if (await portInUse(DEFAULT_PORT)) throw new DefaultPortTakenError();
+      if (await portInUse(DEFAULT_PORT)) throw new DefaultPortTakenError(await session.ownContainerOn(DEFAULT_PORT));
       const subject = await session.startEntrypoint(role, { ...options, port: DEFAULT_PORT, restricted });
       const remove = subject.remove.bind(subject);
       subject.remove = async () => {
@@ -77,7 +82,10 @@ export async function runEntrypointPhase(session: Session, checks: readonly Chec
   const waitReady = async (subject: Subject, timeoutMs?: number): Promise<Readiness> => {
     const budget = Math.min(timeoutMs ?? ownReadyTimeout(startup.readyMs), session.remainingMs());
     const ready = await subject.waitReady(budget, startup.healthzBroken !== undefined ? { fallbackPath: PROBE_READY_PATH } : {});
-    if (!ready.ready || (await settle(subject, Math.min(budget, session.remainingMs())))) return ready;
+    if (!ready.ready) return ready;
+    const impostor = await session.impostor(subject);
+    if (impostor) return { ready: false, ms: ready.ms, reason: `what answers on 127.0.0.1:${subject.port} is ${impostor}, not this container` };
+    if (await settle(subject, Math.min(budget, session.remainingMs()))) return ready;
     return { ready: false, ms: Date.now() - subject.startedAt, reason: 'healthy, but GET /value/string never answered 200' };
   };
   const context = (): CheckContext => ({
@@ -97,12 +105,18 @@ export async function runEntrypointPhase(session: Session, checks: readonly Chec
   });
   const run = (check: Check): Promise<unknown> => judge(results, 'entrypoint', check, context, timeoutSeconds);
 
-  if (wants('startup', 'main', 'own').length === 0) return startup;
+  if (wants('startup', 'main', 'own').length === 0) {
+    mainJudged();
+    return startup;
+  }
   try {
     // Checks with containers of their own only (--only HTTP-PORT, say) need no main container.
-    if (wants('startup', 'main').length === 0) await pool(wants('own'), OWN_CONCURRENCY, run);
-    else await runMainAndOwn();
+    if (wants('startup', 'main').length === 0) {
+      mainJudged();
+      await pool(wants('own'), OWN_CONCURRENCY, run);
+    } else await runMainAndOwn();
   } finally {
+    mainJudged();
     // A check cut off by the deadline may not have given its lease back.
     await Promise.all(leases.map((lease) => lease.release()));
   }
@@ -112,11 +126,26 @@ export async function runEntrypointPhase(session: Session, checks: readonly Chec
   main = await launch('main', {}, true);
   const fallback = { fallbackPath: PROBE_READY_PATH };
   let ready = await main.waitReady(Math.min(READY_TIMEOUT_MS, session.remainingMs()), fallback);
-  if (!ready.ready) {
+  // With host networking, an image that ignores FUNC_PORT answers on 8080 for every container of the
+  // run: make sure the answers come from this container, and name that root cause when they do not.
+  let ignoresPort = false;
+  const judge = async (subject: Subject, readiness: Readiness): Promise<Readiness> => {
+    const impostor = readiness.ready ? await session.impostor(subject) : undefined;
+    if (impostor) return { ready: false, ms: readiness.ms, reason: `what answers on 127.0.0.1:${subject.port} is ${impostor}, not the main container` };
+    if (readiness.ready) return readiness;
+    const elsewhere = await session.ownContainerOn(DEFAULT_PORT);
+    if (!elsewhere) return readiness;
+    ignoresPort = true;
+    return { ...readiness, reason: `the image ignores FUNC_PORT: ${elsewhere} answers on ${DEFAULT_PORT} instead (${readiness.reason})` };
+  };
+  ready = await judge(main, ready);
+  // An image that ignores FUNC_PORT would fail without the profile too: that root cause stands.
+  if (!ready.ready && !ignoresPort) {
     // Does it work without the restricted profile? Then only IMG-RESTRICTED fails.
     startup.restrictedFailure = { reason: ready.reason, logTail: await main.logTail() };
+    if (!session.keep) await main.remove();
     main = await launch('main-unrestricted', {}, false);
-    ready = await main.waitReady(Math.min(READY_TIMEOUT_MS, session.remainingMs()), fallback);
+    ready = await judge(main, await main.waitReady(Math.min(READY_TIMEOUT_MS, session.remainingMs()), fallback));
     startup.restricted = false;
   }
   if (ready.ready) {
@@ -128,7 +157,10 @@ export async function runEntrypointPhase(session: Session, checks: readonly Chec
   } else {
     startup.failure = { reason: ready.reason, logTail: await main.logTail(), ...(ready.exitCode !== undefined ? { exitCode: ready.exitCode } : {}) };
     startup.restricted = true;
+    // It may hold a port it should not (8080, ignoring FUNC_PORT): gone at once, for the other launch.
+    if (!session.keep) await main.remove();
   }
+  mainJudged();
   for (const check of wants('startup')) await run(check);
 
   const mainChecks = wants('main');
@@ -136,8 +168,7 @@ export async function runEntrypointPhase(session: Session, checks: readonly Chec
   await Promise.all([
     pool(mainChecks, MAIN_CONCURRENCY, async (check) => {
       if (startup.ready) return run(check);
-      const outcome: Outcome = { ...blocked(['LOAD-READY']), message: `blocked by LOAD-READY: ${startup.failure?.reason ?? 'the main container did not become ready'}` };
-      return results.record('entrypoint', clauseById(check.clause) as Clause, outcome, 0);
+      return results.record('entrypoint', clauseById(check.clause) as Clause, blocked(['LOAD-READY']), 0);
     }),
     pool(wants('own'), OWN_CONCURRENCY, run),
   ]);

@@ -49,7 +49,7 @@ export const CLAUSE_HINTS: Readonly<Record<Checked, string>> = Object.freeze({
   'TR-PROPAGATE': 'extract W3C traceparent/tracestate/baggage and B3 headers and inject them into outgoing HTTP calls of user code',
   'TR-QUIET': 'do not trace /healthz, /metrics and /favicon.ico',
   'TR-NOBLOCK': 'export spans in the background with a bounded timeout and log export failures at most once in a while',
-  'LC-TERM': 'on SIGTERM stop accepting, let in-flight invocations finish (at most FUNC_TIMEOUT), flush spans and exit 0',
+  'LC-TERM': 'on SIGTERM stop accepting, let in-flight invocations finish (at most FUNC_TIMEOUT), flush spans and exit 0 (as PID 1 a process gets no default SIGTERM handling: Node and Python must install a handler)',
   'LC-LOG': 'print one start-up line with runtime, version, handler path and load time; with KYMA_INTERNAL_LOGGER_ENABLED=true one access-log line per request',
   'KB-LAUNCH': "start the server from `npm start` in /usr/src/app (Node: /usr/src/app/package.json with a start script; HANDLER_PATH=./function/handler.js) or `python server.py` in / (Python: /server.py); the image needs sh, npm or pip and python",
   'KB-GIT': 'load the handler from the working directory the launch copies /git-repository/src/* into, with its relative imports',

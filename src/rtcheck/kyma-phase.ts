@@ -9,6 +9,7 @@ import { MAIN_CONCURRENCY, emptyStartup, settle } from './entrypoint-phase.js';
 import { diagnoseKymaLaunch } from './kyma-diagnose.js';
 import { DEFAULT_PORT, freeLoopbackPort, leaseDefaultPort, portInUse } from '../platform/ports.js';
 import { kymaControllerName } from '../platform/kyma.js';
+import type { Readiness } from '../platform/function-container.js';
 import { probeSource } from './probes.js';
 import { type CheckResult, type LaunchSummary, blocked } from './result.js';
 import { Results, judge, pool } from './results.js';
@@ -26,7 +27,8 @@ export async function runKymaPhase(session: Session, checks: readonly Check[], c
     let port = { port: DEFAULT_PORT, viaEnv: false };
     if (await portInUse(DEFAULT_PORT)) {
       port = { port: await freeLoopbackPort(), viaEnv: true };
-      summary.portNote = `127.0.0.1:${DEFAULT_PORT} is held by another process, so these containers got FUNC_PORT=${port.port}; Kyma's pod listens on ${DEFAULT_PORT} (an image that ignores FUNC_PORT fails here and may work on Kyma)`;
+      const holder = (await session.ownContainerOn(DEFAULT_PORT)) ?? 'another process';
+      summary.portNote = `127.0.0.1:${DEFAULT_PORT} is held by ${holder}, so these containers got FUNC_PORT=${port.port}; Kyma's pod listens on ${DEFAULT_PORT} (an image that ignores FUNC_PORT fails here and may work on Kyma)`;
     }
     summary.port = port.port;
     const startup = emptyStartup();
@@ -72,15 +74,17 @@ export async function runKymaPhase(session: Session, checks: readonly Check[], c
     if (wants('startup', 'main', 'final').length > 0) {
       const source = await probeSource(family, 'main');
       // An image without `sh` cannot even be started this way: that is KB-LAUNCH's failure, not rtcheck's.
-      const started = await session.startKyma('kb-main', { source: { kind: 'inline', source, dependencies: '' }, registryConfig: { kind: 'missing' }, port }).then(
+      const started = await session.startKyma('kb-main', { source: { kind: 'inline', source, dependencies: '' }, registryConfig: { kind: 'missing' }, port }, 'main').then(
         (subject) => subject,
         (error: unknown) => error instanceof Error ? error : new Error(String(error)),
       );
-      const ready =
+      let ready: Readiness =
         started instanceof Error
           ? { ready: false as const, ms: 0, reason: `the engine could not start it: ${started.message}` }
           : await started.waitReady(Math.min(STARTUP_BUDGET_MS, session.remainingMs()), { fallbackPath: PROBE_READY_PATH });
       if (!(started instanceof Error)) main = started;
+      const impostor = ready.ready && main ? await session.impostor(main) : undefined;
+      if (impostor) ready = { ready: false, ms: ready.ms, reason: `what answers on 127.0.0.1:${port.port} is ${impostor}, not the container started as Kyma's controller starts it` };
       if (ready.ready && main) {
         startup.first = await main.call({ path: '/value/string' });
         startup.ready = true;
@@ -93,7 +97,7 @@ export async function runKymaPhase(session: Session, checks: readonly Check[], c
       }
       for (const check of wants('startup')) await run(check);
       const notReady = (check: Check): Promise<unknown> =>
-        Promise.resolve(results.record('kyma', clauseById(check.clause) as Clause, { ...blocked(['KB-LAUNCH']), message: `blocked by KB-LAUNCH: ${startup.failure?.reason ?? 'the container did not start'}` }, 0));
+        Promise.resolve(results.record('kyma', clauseById(check.clause) as Clause, blocked(['KB-LAUNCH']), 0));
       if (startup.ready && main) await settle(main, Math.min(10_000, session.remainingMs()));
       await Promise.all(wants('main').map((check) => (startup.ready ? run(check) : notReady(check))));
       for (const check of wants('final')) await (startup.ready ? run(check) : notReady(check));

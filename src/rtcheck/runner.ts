@@ -48,6 +48,8 @@ export const LAUNCHES: readonly LaunchKind[] = ['entrypoint', 'kyma'];
 export interface RunOptions {
   engine: Engine;
   image: string;
+  /** How the report names the image (rtbuild base: the tag it is checked for), when not `image`. */
+  label?: string;
   runtime?: string | undefined;
   only?: string | undefined;
   skip?: string | undefined;
@@ -88,7 +90,7 @@ export async function runConformance(options: RunOptions): Promise<RunSummary> {
   const under = (launch: LaunchKind): Check[] => planned.filter((check) => (check.launch ?? 'entrypoint') === launch);
 
   const session = new Session(options.engine, options.image, image, runtime, await startPeers(), started + timeoutSeconds * 1000, options.keep ?? false, log, fn);
-  const summary: RunSummary = { image: options.image, runtime: runtime.id, readyMs: undefined, launches: {}, totalMs: 0, strict, results: [] };
+  const summary: RunSummary = { image: options.label ?? options.image, runtime: runtime.id, readyMs: undefined, launches: {}, totalMs: 0, strict, results: [] };
   let kept: string[] = [];
   try {
     const staticContext = (): CheckContext => ({
@@ -109,9 +111,13 @@ export async function runConformance(options: RunOptions): Promise<RunSummary> {
     for (const launch of launches) {
       for (const check of under(launch).filter((c) => c.placement === 'static')) await judge(results, launch, check, staticContext, timeoutSeconds);
     }
+    // Kyma's launch takes port 8080 once the own entrypoint's main container is judged (see runEntrypointPhase).
+    let mainJudged!: () => void;
+    const judged = new Promise<void>((resolve) => (mainJudged = resolve));
+    if (!launches.includes('entrypoint')) mainJudged();
     const [startup, kyma] = await Promise.all([
-      launches.includes('entrypoint') ? runEntrypointPhase(session, under('entrypoint').filter((c) => c.placement !== 'static'), results, timeoutSeconds) : undefined,
-      launches.includes('kyma') ? runKymaPhase(session, under('kyma').filter((c) => c.placement !== 'static'), CONTRACT_CHECKS, results, strict, timeoutSeconds) : undefined,
+      launches.includes('entrypoint') ? runEntrypointPhase(session, under('entrypoint').filter((c) => c.placement !== 'static'), results, timeoutSeconds, mainJudged) : undefined,
+      launches.includes('kyma') ? judged.then(() => runKymaPhase(session, under('kyma').filter((c) => c.placement !== 'static'), CONTRACT_CHECKS, results, strict, timeoutSeconds)) : undefined,
     ]);
     if (startup) summary.launches.entrypoint = { readyMs: startup.readyMs, port: undefined };
     summary.readyMs = startup?.readyMs;

@@ -10,6 +10,11 @@ import { DEFAULT_INSTALL_VOLUME, runtimeById } from '../platform/runtimes.js';
 import type { KymaStart, LaunchOptions, RuntimeInfo, Subject } from './check.js';
 import type { PeerServers, Peers } from './peers/index.js';
 import { probeEntries } from './probes.js';
+import { randomBytes } from 'node:crypto';
+import { send } from '../platform/exchange.js';
+
+/** The main probe's route that answers the container's RTCHECK_NONCE. */
+const NONCE_PATH = '/__rtcheck/nonce';
 import type { FunctionResource } from '../platform/function-resource.js';
 import type { KymaFunction } from '../platform/kyma.js';
 
@@ -80,6 +85,42 @@ export class Session {
     return { FUNC_NAME: PROBE_FUNCTION.name, FUNC_RUNTIME: this.runtime.id, SERVICE_NAMESPACE: PROBE_FUNCTION.namespace, ...PROBE_FUNCTION.env };
   }
 
+  /** Each container's RTCHECK_NONCE, which the main probe answers on /__rtcheck/nonce: who answered. */
+  private readonly nonces = new Map<string, { role: string; port: number }>();
+  private readonly nonceOf = new WeakMap<Subject, string>();
+
+  private newNonce(role: string, port: number): string {
+    const nonce = randomBytes(8).toString('hex');
+    this.nonces.set(nonce, { role, port });
+    return nonce;
+  }
+
+  private async nonceAt(port: number): Promise<string | undefined> {
+    const answer = await send(`http://127.0.0.1:${port}`, { path: NONCE_PATH, timeoutMs: 2000 });
+    return answer.status === 200 ? answer.text.trim() : undefined;
+  }
+
+  /**
+   * Whether the container that answers on `subject`'s port is `subject` itself, for containers running
+   * the main probe: with host networking, an image that ignores FUNC_PORT answers on 8080 for every
+   * container of the run. Undefined when it is (or cannot be told); otherwise what answered instead.
+   */
+  async impostor(subject: Subject): Promise<string | undefined> {
+    const mine = this.nonceOf.get(subject);
+    if (mine === undefined) return undefined;
+    const answered = await this.nonceAt(subject.port);
+    if (answered === undefined || answered === mine) return undefined;
+    const other = this.nonces.get(answered);
+    return other ? `the ${other.role} container of this run (started with FUNC_PORT=${other.port})` : 'another process';
+  }
+
+  /** What holds 127.0.0.1:`port`, when it is a container of this run: the image then ignores FUNC_PORT. */
+  async ownContainerOn(port: number): Promise<string | undefined> {
+    const answered = await this.nonceAt(port);
+    const other = answered === undefined ? undefined : this.nonces.get(answered);
+    return other && other.port !== port ? `the ${other.role} container of this run, started with FUNC_PORT=${other.port}` : undefined;
+  }
+
   /** Registers a container of the run: it is removed when the run closes (or at once, if it has). */
   readonly track = (container: Container): void => {
     this.containers.push(container);
@@ -93,7 +134,8 @@ export class Session {
   /** A container under the image's own entrypoint: probe in the volume, platform env, FUNC_PORT. */
   async startEntrypoint(role: string, options: LaunchOptions & { port: number; restricted: boolean }): Promise<Subject> {
     this.guard();
-    const env: Record<string, string> = { ...this.entrypointEnv(), ...options.env };
+    const nonce = this.newNonce(role, options.port);
+    const env: Record<string, string> = { ...this.entrypointEnv(), ...options.env, RTCHECK_NONCE: nonce };
     for (const name of options.unsetEnv ?? []) delete env[name];
     const subject = await FunctionContainer.start(this.engine, {
       image: this.imageRef,
@@ -111,14 +153,16 @@ export class Session {
       },
       onCreated: this.track,
     });
+    if ((options.probe ?? 'main') === 'main') this.nonceOf.set(subject, nonce);
     this.log(`started ${role} container ${subject.container.id.slice(0, 12)} on ${subject.url}${options.restricted ? ' (restricted profile)' : ''}`);
     return subject;
   }
 
   /** A container started as Kyma's controller starts it (contract section 11). */
-  async startKyma(role: string, start: KymaStart & { port: { port: number; viaEnv: boolean } }): Promise<Subject> {
+  async startKyma(role: string, start: KymaStart & { port: { port: number; viaEnv: boolean } }, probe?: 'main'): Promise<Subject> {
     this.guard();
     const peers = this.peers('kyma');
+    const nonce = this.newNonce(role, start.port.port);
     const subject = await FunctionContainer.start(this.engine, {
       image: this.imageRef,
       family: this.runtime.facts,
@@ -131,7 +175,7 @@ export class Session {
           ...PROBE_FUNCTION,
           runtimeId: this.runtime.id,
           source: start.source,
-          env: Object.entries({ ...PROBE_FUNCTION.env, ...start.env }),
+          env: Object.entries({ ...PROBE_FUNCTION.env, ...start.env, RTCHECK_NONCE: nonce }),
         },
         config: { traceCollectorEndpoint: peers.tracesUrl, publisherProxyAddress: peers.publisherUrl },
         registryConfig: start.registryConfig,
@@ -139,6 +183,7 @@ export class Session {
       },
       onCreated: this.track,
     });
+    if (probe === 'main') this.nonceOf.set(subject, nonce);
     this.log(`started ${role} container ${subject.container.id.slice(0, 12)} under Kyma's launch on ${subject.url}`);
     return subject;
   }

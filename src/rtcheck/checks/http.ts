@@ -58,6 +58,8 @@ export const httpChecks: Check[] = [
   {
     clause: 'HTTP-PORT',
     placement: 'own',
+    // A runtime that does not come up at all (LOAD-READY) fails these for the same reason.
+    needs: ['LOAD-READY'],
     run: async (ctx) => {
       const hint = 'listen on 8080 unless FUNC_PORT says otherwise';
       let subject: Subject;
@@ -65,7 +67,9 @@ export const httpChecks: Check[] = [
         // The launcher holds the machine-wide lease on 8080 until the container is removed.
         subject = await launcher(ctx)('default-port', { defaultPort: true });
       } catch (error) {
-        if (error instanceof DefaultPortTakenError) return skip(`not assessed: ${error.message}`);
+        // A container of this run holding 8080 is the image's own doing (it ignores FUNC_PORT): LOAD-READY
+        // says so; with another program on 8080 nothing can be judged here.
+        if (error instanceof DefaultPortTakenError) return error.holder ? { status: 'blocked', message: `blocked by LOAD-READY: ${error.message}` } : skip(`not assessed: ${error.message}`);
         throw error;
       }
       try {
@@ -90,9 +94,14 @@ export const httpChecks: Check[] = [
       if (plain.status !== 200 || plain.text.trim() !== 'OK') return failure('GET /healthz must answer 200 "OK"', plain, subject);
       const slow = subject.call({ path: '/sleep?ms=1500', timeoutMs: 5000 });
       const { worst, samples, bad, retried } = await healthzDuring(subject, slow);
-      await slow;
+      const slowAnswer = await slow;
       if (bad) return failure(`GET /healthz during a slow invocation answered ${bad.status ?? 'nothing'} after ${bad.ms} ms (must be 200 within 1 s)`, bad, subject, 'answer /healthz without waiting for invocations');
-      if (samples === 0) return fail('could not sample /healthz while an invocation was running (the slow invocation ended at once)');
+      if (samples === 0 && slowAnswer.ms >= 1400) {
+        return failure(`GET /healthz answered only after the 1.5 s invocation ended (${worst?.ms ?? '?'} ms): it waits behind invocations (one request at a time?)`, worst, subject, 'serve /healthz beside running invocations (threads, or an event loop that user code does not block)');
+      }
+      if (samples === 0) {
+        return failure(`could not sample /healthz while an invocation was running: GET /sleep?ms=1500 answered after ${slowAnswer.ms} ms, not 1.5 s (does the query reach extensions.request? see EV-REQUEST)`, slowAnswer, subject);
+      }
       const noise = retried ? `; ${retried} slow sample(s) re-asked on a busy machine and answered in time` : '';
       return pass(`200 "OK"; ${samples} probes during a 1.5 s invocation, slowest ${worst?.ms ?? 0} ms${noise}`);
     },

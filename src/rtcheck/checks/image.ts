@@ -1,7 +1,7 @@
 // Section 1, the image: its config (user, volume, runtime id, signals, port) and how it runs under
 // the restricted profile and under an arbitrary UID.
 import { type Check, type LaunchOptions, failure, launcher } from '../check.js';
-import { fail, pass, skip } from '../result.js';
+import { blocked, fail, pass } from '../result.js';
 
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh']);
 
@@ -41,6 +41,8 @@ export const imageChecks: Check[] = [
   {
     clause: 'IMG-VOLUME',
     placement: 'own',
+    // A runtime that does not come up at all (LOAD-READY) fails these for the same reason.
+    needs: ['LOAD-READY'],
     run: async (ctx) => {
       const volume = ctx.image.env.KUBELESS_INSTALL_VOLUME;
       if (!volume) return fail('the image config does not set KUBELESS_INSTALL_VOLUME', {}, 'add `ENV KUBELESS_INSTALL_VOLUME=/kubeless`');
@@ -97,12 +99,14 @@ export const imageChecks: Check[] = [
       if (startup.ready && startup.restrictedFailure) {
         return fail(`fails under the restricted profile (${startup.restrictedFailure.reason}) but works without it`, { logTail: startup.restrictedFailure.logTail }, 'write only to /tmp; do not need a writable HOME or root filesystem, nor capabilities');
       }
-      return skip('not assessed: the subject did not start even without the restricted profile (see LOAD-READY)');
+      return blocked(['LOAD-READY']);
     },
   },
   {
     clause: 'IMG-ANYUID',
     placement: 'own',
+    // A runtime that does not come up at all (LOAD-READY) fails these for the same reason.
+    needs: ['LOAD-READY'],
     run: (ctx) => servesProbe(ctx, 'anyuid', { user: '123456:0' }, 'as user 123456:0'),
   },
 ];

@@ -115,7 +115,12 @@ export const kymaChecks: Check[] = [
           if (answer?.status !== 200 || answer.text !== 'kb dependency ok') return failure(`the dependency installed ${where} did not resolve for user code`, answer, subject, hint);
           const span = await subject.call({ path: '/span' });
           if (span.status !== 200 || span.text !== 'span') {
-            return failure("with the Function's own pin of another OpenTelemetry API installed, event.tracer no longer works: the Function's libraries replaced the runtime's", span, subject, hint);
+            return failure(
+              "with the Function's dependencies installed (among them a pin of another OpenTelemetry API), event.tracer does not work: the Function's libraries replaced the runtime's (or event.tracer does not work at all: see TR-TRACER under KB-CONTRACT)",
+              span,
+              subject,
+              hint,
+            );
           }
           return pass(`installed ${where} (${fetched} authorized downloads), ready ${readyMs ?? Date.now() - started} ms after start; resolves for user code; the runtime's own OpenTelemetry still wins over the Function's pin`);
         } finally {

@@ -11,6 +11,8 @@ export const lifecycleChecks: Check[] = [
   {
     clause: 'LC-TERM',
     placement: 'own',
+    // A runtime that does not come up at all (LOAD-READY) fails these for the same reason.
+    needs: ['LOAD-READY'],
     run: async (ctx) => {
       const timeout = 5;
       const subject = await launcher(ctx)('sigterm', { env: { FUNC_TIMEOUT: String(timeout) } });

@@ -127,7 +127,14 @@ export const responseChecks: Check[] = [
       if (health.status !== 200) return failure('the server is not healthy after a handler threw', health, ctx.subject, hint);
       const logs = await logsWhen(ctx.subject, ({ stderr }) => stderr.includes('rtcheck probe failure') && stderr.includes(traceId));
       if (!logs.stderr.includes('rtcheck probe failure')) return failure('the thrown error is not on stderr', undefined, ctx.subject, hint);
-      if (!logs.stderr.includes(traceId)) return failure(`the error on stderr does not carry the trace id ${traceId}`, undefined, ctx.subject, hint);
+      if (!logs.stderr.includes(traceId)) {
+        return failure(
+          `the error on stderr does not carry the trace id ${traceId} (the trace id of the request's traceparent header)`,
+          undefined,
+          ctx.subject,
+          'log a handler\'s error to stderr with its stack and the trace id of the invocation: the incoming traceparent\'s, or the SERVER span\'s',
+        );
+      }
       const after = await failures(ctx.subject);
       if (before !== undefined && after !== undefined && after < before + 2) return fail(`function_failures_total went from ${before} to ${after} after two failures`, { logTail: await ctx.subject.logTail() }, hint);
       return pass(`500 "Internal server error" for a thrown Error and a thrown value; error on stderr with the trace id; ${after === undefined ? '' : 'function_failures_total grew; '}still healthy`);

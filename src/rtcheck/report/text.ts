@@ -25,7 +25,8 @@ export function details(result: CheckResult): string {
   const evidence = result.evidence ?? {};
   if (evidence.request) lines.push('    sent:', indent(evidence.request));
   if (evidence.response) lines.push('    got:', indent(evidence.response));
-  if (evidence.logTail) lines.push(evidence.logScope === 'request' ? '    container log (this request):' : '    container log (last lines):', indent(evidence.logTail));
+  // "From this request on": other requests ran beside it, and a line of theirs may fall in between.
+  if (evidence.logTail) lines.push(evidence.logScope === 'request' ? '    container log (from this request on):' : '    container log (last lines):', indent(evidence.logTail));
   if (result.hint) lines.push(`    hint: ${result.hint}`);
   for (const part of problems(result.parts ?? [])) lines.push(indent(details(part), '  '));
   return lines.join('\n');

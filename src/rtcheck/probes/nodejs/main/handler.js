@@ -78,8 +78,10 @@ async function emit(event) {
 module.exports = {
   main: async (event, context) => {
     const request = event.extensions.request;
-    const path = request.path;
-    const query = request.query || {};
+    // The path without a query string, whatever the runtime put into request.path: a runtime that gets
+    // that wrong fails EV-REQUEST, not every check whose route has a query.
+    const path = String(request.path || '/').split('?')[0];
+    const query = request.query || Object.fromEntries(new URLSearchParams(String(request.path || '').split('?')[1] || ''));
     // rtcheck's evidence shows the log lines of the request it judges: mark where they begin, on both streams.
     const requestId = request.headers && request.headers['x-rtcheck-request'];
     if (requestId) {
@@ -90,6 +92,9 @@ module.exports = {
     // wrongly fails RES-VALUE alone, not every check that asks them.
     if (path === '/__rtcheck/calls') return JSON.stringify(calls);
     if (path === '/__rtcheck/inflight') return String(inflight);
+    // Which container answered: rtcheck gives each one its own RTCHECK_NONCE (an image that ignores
+    // FUNC_PORT would otherwise pass with another container's answers).
+    if (path === '/__rtcheck/nonce') return String(process.env.RTCHECK_NONCE ?? '');
     calls.push(path);
     if (path.startsWith('/echo')) return echo(event, context);
     switch (path) {

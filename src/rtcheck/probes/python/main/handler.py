@@ -2,9 +2,11 @@
 # container serves most checks. Its twin is ../../nodejs/main/handler.js; both answer alike.
 import base64
 import json
+import os
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 
 # Paths user code was called with: lets rtcheck prove that a request never reached the function.
@@ -55,14 +57,28 @@ def echo(event, context, request):
         'attrData': getattr(event, 'data', MISSING) is value_or_none(event, 'data'),
         'context': {key: value_or_none(context, key) for key in ['function-name', 'timeout', 'runtime', 'namespace', 'body-size-limit', 'memory-limit']},
         'request': {
-            'method': request.method,
-            'path': request.path,
-            'query': {key: request.query[key] for key in request.query},
-            'header': request.headers.get('x-rtcheck'),
+            # What the runtime gives, as it gives it (EV-REQUEST judges these): missing parts show as None.
+            'method': getattr(request, 'method', None),
+            'path': getattr(request, 'path', None),
+            'query': dict(getattr(request, 'query', None) or {}),
+            'header': headers_of(request).get('x-rtcheck'),
             'rawBase64': raw_base64(getattr(request, 'body', None)),
             'json': request_json(request),
         },
     }
+
+
+def headers_of(request):
+    headers = getattr(request, 'headers', None)
+    return headers if hasattr(headers, 'get') else {}
+
+
+def query_of(request):
+    """request.query, or the query string of request.path when the runtime gives no query."""
+    query = getattr(request, 'query', None)
+    if query is not None:
+        return query
+    return dict(urllib.parse.parse_qsl(str(getattr(request, 'path', '') or '').partition('?')[2]))
 
 
 def raw_base64(body):
@@ -111,9 +127,11 @@ def crash():
 def main(event, context):
     global inflight
     request = event['extensions']['request']
-    path = request.path
+    # The path without a query string, whatever the runtime put into request.path: a runtime that gets
+    # that wrong fails EV-REQUEST, not every check whose route has a query.
+    path = str(getattr(request, 'path', '/') or '/').split('?')[0]
     # rtcheck's evidence shows the log lines of the request it judges: mark where they begin, on both streams.
-    request_id = request.headers.get('x-rtcheck-request')
+    request_id = headers_of(request).get('x-rtcheck-request')
     if request_id:
         print(f'[rtcheck-request {request_id}]', flush=True)
         print(f'[rtcheck-request {request_id}]', file=sys.stderr, flush=True)
@@ -124,6 +142,10 @@ def main(event, context):
             return json.dumps(list(calls))
     if path == '/__rtcheck/inflight':
         return str(inflight)
+    # Which container answered: rtcheck gives each one its own RTCHECK_NONCE (an image that ignores
+    # FUNC_PORT would otherwise pass with another container's answers).
+    if path == '/__rtcheck/nonce':
+        return os.environ.get('RTCHECK_NONCE', '')
     with lock:
         calls.append(path)
     if path.startswith('/echo'):
@@ -136,7 +158,7 @@ def main(event, context):
         with lock:
             inflight += 1
         try:
-            time.sleep(int(request.query['ms']) / 1000)
+            time.sleep(int(query_of(request)['ms']) / 1000)
         finally:
             with lock:
                 inflight -= 1
@@ -178,7 +200,7 @@ def main(event, context):
     if path == '/emit':
         return emit(event)
     if path == '/outgoing':
-        with urllib.request.urlopen(request.query['url'], timeout=3) as answer:
+        with urllib.request.urlopen(query_of(request)['url'], timeout=3) as answer:
             return answer.read().decode('utf-8')
     if path == '/publish':
         event.publishCloudEvent({'specversion': '1.0', 'id': 'P-1', 'type': 'rtcheck.published', 'source': '/rtcheck/probe', 'datacontenttype': 'application/json', 'data': {'p': 1}})
