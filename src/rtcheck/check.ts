@@ -123,6 +123,11 @@ export interface Check {
   launch?: LaunchKind;
   /** Clauses whose failure makes this one impossible to judge: then it is "blocked by" them. */
   needs?: readonly ClauseId[];
+  /**
+   * Needs a runtime that comes up at all: when the launch's main container never became ready, it is
+   * "blocked by" that launch's start-up clause (LOAD-READY) rather than failing for the same reason.
+   */
+  needsRunning?: boolean;
   /** Runs under --quick. */
   quick?: boolean;
   run(ctx: CheckContext): Promise<Outcome> | Outcome;

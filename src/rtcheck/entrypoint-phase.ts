@@ -170,7 +170,9 @@ export async function runEntrypointPhase(session: Session, checks: readonly Chec
       if (startup.ready) return run(check);
       return results.record('entrypoint', clauseById(check.clause) as Clause, blocked(['LOAD-READY']), 0);
     }),
-    pool(wants('own'), OWN_CONCURRENCY, run),
+    pool(wants('own'), OWN_CONCURRENCY, (check) =>
+      check.needsRunning && !startup.ready ? Promise.resolve(results.record('entrypoint', clauseById(check.clause) as Clause, blocked(['LOAD-READY']), 0)) : run(check),
+    ),
   ]);
   }
 }

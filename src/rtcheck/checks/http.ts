@@ -58,8 +58,8 @@ export const httpChecks: Check[] = [
   {
     clause: 'HTTP-PORT',
     placement: 'own',
-    // A runtime that does not come up at all (LOAD-READY) fails these for the same reason.
-    needs: ['LOAD-READY'],
+    // A runtime that does not come up at all (LOAD-READY) would fail this for the same reason.
+    needsRunning: true,
     run: async (ctx) => {
       const hint = 'listen on 8080 unless FUNC_PORT says otherwise';
       let subject: Subject;

@@ -41,8 +41,8 @@ export const imageChecks: Check[] = [
   {
     clause: 'IMG-VOLUME',
     placement: 'own',
-    // A runtime that does not come up at all (LOAD-READY) fails these for the same reason.
-    needs: ['LOAD-READY'],
+    // A runtime that does not come up at all (LOAD-READY) would fail this for the same reason.
+    needsRunning: true,
     run: async (ctx) => {
       const volume = ctx.image.env.KUBELESS_INSTALL_VOLUME;
       if (!volume) return fail('the image config does not set KUBELESS_INSTALL_VOLUME', {}, 'add `ENV KUBELESS_INSTALL_VOLUME=/kubeless`');
@@ -105,8 +105,8 @@ export const imageChecks: Check[] = [
   {
     clause: 'IMG-ANYUID',
     placement: 'own',
-    // A runtime that does not come up at all (LOAD-READY) fails these for the same reason.
-    needs: ['LOAD-READY'],
+    // A runtime that does not come up at all (LOAD-READY) would fail this for the same reason.
+    needsRunning: true,
     run: (ctx) => servesProbe(ctx, 'anyuid', { user: '123456:0' }, 'as user 123456:0'),
   },
 ];

@@ -11,8 +11,8 @@ export const lifecycleChecks: Check[] = [
   {
     clause: 'LC-TERM',
     placement: 'own',
-    // A runtime that does not come up at all (LOAD-READY) fails these for the same reason.
-    needs: ['LOAD-READY'],
+    // A runtime that does not come up at all (LOAD-READY) would fail this for the same reason.
+    needsRunning: true,
     run: async (ctx) => {
       const timeout = 5;
       const subject = await launcher(ctx)('sigterm', { env: { FUNC_TIMEOUT: String(timeout) } });

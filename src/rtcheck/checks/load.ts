@@ -81,8 +81,8 @@ export const loadChecks: Check[] = [
   {
     clause: 'LOAD-PATH',
     placement: 'own',
-    // A runtime that does not come up at all (LOAD-READY) fails these for the same reason.
-    needs: ['LOAD-READY'],
+    // A runtime that does not come up at all (LOAD-READY) would fail this for the same reason.
+    needsRunning: true,
     run: async (ctx) => {
       const hint = 'load $KUBELESS_INSTALL_VOLUME/$MOD_NAME.<ext> (MOD_NAME default handler) and call its export named by FUNC_HANDLER (default main); honour HANDLER_PATH (Node) and FUNCTION_PATH (Python)';
       if (ctx.startup.ready) {

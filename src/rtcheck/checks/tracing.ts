@@ -158,8 +158,8 @@ export const tracingChecks: Check[] = [
   {
     clause: 'TR-NOBLOCK',
     placement: 'own',
-    // A runtime that does not come up at all (LOAD-READY) fails these for the same reason.
-    needs: ['LOAD-READY'],
+    // A runtime that does not come up at all (LOAD-READY) would fail this for the same reason.
+    needsRunning: true,
     run: async (ctx) => {
       const hole = await startBlackHole('/v1/traces');
       try {
