@@ -265,9 +265,19 @@ const LOG_LINES = 1000;
 /** How much of a stream goes into evidence. */
 const LOG_CHARS = 6000;
 
+/** rtcheck's request markers (see exchange.ts) are not what a reader of the evidence looks for. */
+function withoutMarkers(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => !line.startsWith('[rtcheck-request '))
+    .join('\n');
+}
+
 export function formatLogs(logs: ContainerLogs): string {
   const parts: string[] = [];
-  if (logs.stdout.trim()) parts.push(`[stdout]\n${printable(boundedTail(logs.stdout.trimEnd(), LOG_CHARS))}`);
-  if (logs.stderr.trim()) parts.push(`[stderr]\n${printable(boundedTail(logs.stderr.trimEnd(), LOG_CHARS))}`);
+  const stdout = withoutMarkers(logs.stdout);
+  const stderr = withoutMarkers(logs.stderr);
+  if (stdout.trim()) parts.push(`[stdout]\n${printable(boundedTail(stdout.trimEnd(), LOG_CHARS))}`);
+  if (stderr.trim()) parts.push(`[stderr]\n${printable(boundedTail(stderr.trimEnd(), LOG_CHARS))}`);
   return parts.join('\n') || '(the container printed nothing)';
 }

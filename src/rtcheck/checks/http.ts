@@ -97,7 +97,7 @@ export const httpChecks: Check[] = [
       const slowAnswer = await slow;
       if (bad) return failure(`GET /healthz during a slow invocation answered ${bad.status ?? 'nothing'} after ${bad.ms} ms (must be 200 within 1 s)`, bad, subject, 'answer /healthz without waiting for invocations');
       if (samples === 0 && slowAnswer.ms >= 1400) {
-        return failure(`GET /healthz answered only after the 1.5 s invocation ended (${worst?.ms ?? '?'} ms): it waits behind invocations (one request at a time?)`, worst, subject, 'serve /healthz beside running invocations (threads, or an event loop that user code does not block)');
+        return failure(`GET /healthz answered only after the 1.5 s invocation ended (${slowAnswer.ms} ms): it waits behind invocations (one request at a time?)`, slowAnswer, subject, 'serve /healthz beside running invocations (threads, or an event loop that user code does not block)');
       }
       if (samples === 0) {
         return failure(`could not sample /healthz while an invocation was running: GET /sleep?ms=1500 answered after ${slowAnswer.ms} ms, not 1.5 s (does the query reach extensions.request? see EV-REQUEST)`, slowAnswer, subject);

@@ -171,8 +171,12 @@ export const kymaChecks: Check[] = [
         if (!done) samples.push(answer);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      await slow;
-      if (samples.length === 0) return fail('could not sample /healthz while an invocation was running (the slow invocation ended at once)');
+      const slowAnswer = await slow;
+      if (samples.length === 0) {
+        return slowAnswer.ms >= 1400
+          ? failure(`GET /healthz answered only after the 1.5 s invocation ended: it waits behind invocations (one request at a time?), so the controller's probes time out while a Function runs`, slowAnswer, ctx.subject, hint)
+          : failure(`could not sample /healthz while an invocation was running: GET /sleep?ms=1500 answered after ${slowAnswer.ms} ms (does the query reach extensions.request? see EV-REQUEST under KB-CONTRACT)`, slowAnswer, ctx.subject, hint);
+      }
       // The readiness probe fails on one answer slower than 2 s; one slow sample on a busy machine is
       // noise, two are a pattern.
       const late = samples.filter((answer) => answer.status !== 200 || answer.ms >= READINESS_TIMEOUT_MS);
@@ -194,8 +198,9 @@ export const kymaChecks: Check[] = [
       const inFlight = subject.call({ path: '/sleep?ms=1500', headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` }, timeoutMs: (TERM_BOUND_S + 3) * 1000 });
       const started = Date.now();
       for (;;) {
-        const count = (await subject.call({ path: '/__rtcheck/inflight' })).text.trim();
-        if (Number(count) > 0) break;
+        const poll = await subject.call({ path: '/__rtcheck/inflight' });
+        if (Number(poll.text.trim()) > 0) break;
+        if (poll.ms >= 1400) return failure('rtcheck could not signal with an invocation in flight: the runtime answered only after the slow invocation ended (one request at a time? see KB-PROBES)', poll, subject, hint);
         if (Date.now() - started > 3000) return failure('the slow invocation never started', await inFlight, subject, hint);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

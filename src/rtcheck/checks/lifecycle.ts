@@ -18,15 +18,18 @@ export const lifecycleChecks: Check[] = [
       const subject = await launcher(ctx)('sigterm', { env: { FUNC_TIMEOUT: String(timeout) } });
       const ready = await ctx.waitReady(subject);
       if (!ready.ready) return failure(ready.reason, undefined, subject);
-      const hint = 'on SIGTERM stop accepting, let in-flight invocations finish, flush spans, exit 0 (and run as PID 1 or under an init that forwards signals)';
+      const hint =
+        'on SIGTERM stop accepting, let in-flight invocations finish, flush spans and exit 0; run as PID 1 (exec form) or under an init that forwards signals, and as PID 1 install a SIGTERM handler (Node and Python get no default one there)';
       const { traceId, spanId } = { traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') };
       const inFlight = subject.call({ path: '/sleep?ms=1500', headers: { traceparent: `00-${traceId}-${spanId}-01` }, timeoutMs: (timeout + 3) * 1000 });
       // Signal only once the invocation is surely running.
       const deadline = Date.now() + 3000;
       for (;;) {
-        const count = parseJson(await subject.call({ path: '/__rtcheck/inflight' }));
+        const poll = await subject.call({ path: '/__rtcheck/inflight' });
+        const count = parseJson(poll);
         if (typeof count === 'number' && count > 0) break;
-        if (Date.now() > deadline) return failure('the slow invocation never started', await inFlight, subject);
+        if (poll.ms >= 1400) return failure('rtcheck could not signal with an invocation in flight: the runtime answered only after the slow invocation ended (one request at a time? see HTTP-HEALTH)', poll, subject, hint);
+        if (Date.now() > deadline) return failure('the slow invocation never started', await inFlight, subject, hint);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       const signalled = Date.now();

@@ -133,7 +133,9 @@ export const loadChecks: Check[] = [
       }
       if (!startup.ready) {
         const reason = startup.failure?.reason ?? 'the subject did not become ready';
-        return fail(reason, { logTail: startup.failure?.logTail ?? '' }, 'GET /healthz must answer 200 once the function is loaded');
+        return fail(reason, { logTail: startup.failure?.logTail ?? '' }, reason.startsWith('the image ignores FUNC_PORT')
+          ? 'listen on FUNC_PORT when it is set (rtcheck gives each container its own port; Kyma\'s launch sets none and uses 8080); or check only Kyma\'s launch with --launch kyma'
+          : 'listen on FUNC_PORT when it is set (rtcheck sets it to a free port; the default is 8080) and answer GET /healthz 200 once the function is loaded');
       }
       const first = startup.first;
       if (!first || first.status !== 200 || first.text !== 'hello') {
