@@ -6,19 +6,17 @@
 // Progress goes to stderr; --json prints one result object on stdout (several Functions: {"functions":
 // [...]}), or on any error one {"error": {code, message, hint, details}}; --dry-run prints the
 // Dockerfile, the install script and the build context listing without touching the engine.
+// Start-up is part of every edit-rebuild loop (issue 16): what --help and --dry-run do not need (the
+// builders, the Function resource's YAML, the rtcheck suite, dockerode) is imported when a command runs.
 import { writeFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { type BuildConfig, RTBUILD_SETTINGS, loadBuildConfig } from '../config/rtbuild.js';
 import { type Setting, flagDescription } from '../config/settings.js';
-import { EXIT_OK, InvalidInputError, isRtError } from '../errors.js';
-import { runtimeById, PROJECT_RUNTIMES } from '../platform/runtimes.js';
-import { releaseBaseImage } from '../rtbuild/base-image/release.js';
+import { connectEngine } from '../engine/index.js';
+import { EXIT_OK, InvalidInputError, type RtError, isRtError } from '../errors.js';
+import { PROJECT_RUNTIMES } from '../platform/runtimes.js';
 import { parseBaseRequest, projectRuntimeIds } from '../rtbuild/base-image/request.js';
-import { assumedBase } from '../rtbuild/function/base.js';
 import type { FunctionImageResult } from '../rtbuild/function/builder.js';
-import { functionInputs } from '../rtbuild/function/input.js';
-import { contextListing, planFunctionImage } from '../rtbuild/function/plan.js';
-import { releaseFunctionImages } from '../rtbuild/function/release.js';
 import { runCli, withEngine } from './run.js';
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -57,6 +55,11 @@ async function main(): Promise<number> {
     .option('--json', 'print one JSON result object on stdout')
     .option('-v, --verbose', 'show stack traces of errors')
     .action(async (options: OutputOptions & Record<string, string | string[] | boolean | undefined>) => {
+      // Milliseconds from the process's start to here: node's own start, loading the CLI, parsing flags.
+      const start = Math.round(performance.now());
+      // The builder loads while the config is read (a dry run does not need it).
+      const release = options.dryRun ? undefined : import('../rtbuild/function/release.js');
+      release?.catch(() => undefined);
       const config = await loadBuildConfig(options, process.env, process.cwd());
       if (config.manifest === '-' && options.json) {
         throw new InvalidInputError('--manifest - and --json both write to stdout', { hint: 'drop --manifest - (the JSON result has the manifest), or write it to a file' });
@@ -65,7 +68,10 @@ async function main(): Promise<number> {
         await dryRun(config, options.json === true);
         return;
       }
-      const results = await withEngine((engine) => releaseFunctionImages(engine, config, log), log);
+      const { releaseFunctionImages } = await (release ?? import('../rtbuild/function/release.js'));
+      // No ping (the first request says when no engine answers) and no reaping: building a function
+      // image creates no container, so there is none of an earlier run to clean up here.
+      const results = (await releaseFunctionImages(await connectEngine({ ping: false }), config, log)).map((result) => ({ ...result, timingsMs: { start, ...result.timingsMs } }));
       await writeManifests(config, results);
       if (options.json) process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : { functions: results })}\n`);
     });
@@ -85,13 +91,19 @@ async function main(): Promise<number> {
     .option('--json', 'print one JSON result object on stdout')
     .option('-v, --verbose', 'show stack traces of errors')
     .action(async (runtime: string | undefined, options: { tag: string; context?: string; baseImage?: string; push?: boolean; strict?: boolean; json?: boolean }) => {
+      const { releaseBaseImage } = await import('../rtbuild/base-image/release.js');
       const request = parseBaseRequest(
         runtime,
         { tag: options.tag, context: options.context, upstream: options.baseImage, push: options.push ?? false, strict: options.strict ?? false },
         process.env,
       );
-      const result = await withEngine((engine) => releaseBaseImage(engine, request, log), log);
-      if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      const { result, failure } = await withEngine((engine) => releaseBaseImage(engine, request, log), log);
+      // With --json the result comes out also when the gate refused the image: its rtcheck report is in it.
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(failure ? { ...result, error: errorBody(failure) } : result)}\n`);
+        if (failure) printed.add(failure);
+      }
+      if (failure) throw failure;
     });
   // Failures are thrown (RtError → exit 1 or 2 in runCli); getting here means success.
   await program.parseAsync(process.argv);
@@ -100,6 +112,12 @@ async function main(): Promise<number> {
 
 /** --dry-run: the plan of every Function, without an engine. */
 async function dryRun(config: BuildConfig, json: boolean): Promise<void> {
+  const [{ runtimeById }, { assumedBase }, { functionInputs }, { contextListing, planFunctionImage }] = await Promise.all([
+    import('../platform/runtimes.js'),
+    import('../rtbuild/function/base.js'),
+    import('../rtbuild/function/input.js'),
+    import('../rtbuild/function/plan.js'),
+  ]);
   const plans = [];
   for (const input of await functionInputs(config)) {
     const id = input.resource?.spec.runtime;
@@ -126,6 +144,13 @@ async function writeManifests(config: BuildConfig, results: readonly FunctionIma
   else await writeFile(config.manifest, text);
 }
 
+/** Failures whose JSON is already on stdout (inside a result), not to be printed again. */
+const printed = new WeakSet<object>();
+
+function errorBody(rt: RtError): { code: string; message: string; hint: string | undefined; details: string | undefined } {
+  return { code: rt.code, message: rt.message, hint: rt.hint, details: rt.details };
+}
+
 /** With --json, every failure is also one JSON object on stdout: {"error": {code, message, hint, details}}. */
 function jsonErrors(run: () => Promise<number>, argv: readonly string[] = process.argv): () => Promise<number> {
   if (!argv.includes('--json')) return run;
@@ -138,9 +163,9 @@ function jsonErrors(run: () => Promise<number>, argv: readonly string[] = proces
         : error instanceof CommanderError
           ? new InvalidInputError(error.message.replace(/^error: /, ''), { hint: 'rtbuild --help lists the options' })
           : undefined;
-      if (!(error instanceof CommanderError && error.exitCode === 0)) {
+      if (!(error instanceof CommanderError && error.exitCode === 0) && !(typeof error === 'object' && error !== null && printed.has(error))) {
         const body = rt
-          ? { code: rt.code, message: rt.message, hint: rt.hint, details: rt.details }
+          ? errorBody(rt)
           : { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error), hint: 'this is a bug in rtbuild; run again with --verbose and report it' };
         process.stdout.write(`${JSON.stringify({ error: body })}\n`);
       }

@@ -4,13 +4,14 @@
 // the runtime are parsed here, once, into values. Takes argv-derived flags and env as parameters, so
 // tests never touch process.env.
 import { readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidInputError } from '../errors.js';
 import { type Reference, formatReference, parseReference } from '../image/reference.js';
-import { isFunctionEnvName, isFunctionName } from '../platform/function-resource.js';
+import { isFunctionEnvName, isFunctionName } from '../platform/function-names.js';
 import { type Runtime, knownRuntimeIds, runtimeById } from '../platform/runtimes.js';
-import { type FlagValues, Refused, type SettingValues, fileSchema, longFlag, resolveSettings, setting } from './settings.js';
+import { type FlagValues, type SettingValues, booleanText, fileSchema, keyValueText, listText, longFlag, resolveSettings, setting, wholeNumberText } from './settings.js';
 
 export const CONFIG_FILE = 'rtbuild.json';
 
@@ -24,38 +25,6 @@ export const NAME_PLACEHOLDER = '{name}';
 const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const httpUrl = z.url({ protocol: /^https?$/ });
 
-/** "true"/"false" (also 1/0, yes/no) from an environment variable. */
-function booleanText(text: string | readonly string[]): boolean {
-  const value = String(text).toLowerCase();
-  if (['1', 'true', 'yes'].includes(value)) return true;
-  if (['0', 'false', 'no'].includes(value)) return false;
-  throw new Refused(String(text));
-}
-
-/** KEY=VALUE pairs of a repeatable flag, each KEY checked by `valid`. */
-function keyValueText(valid: (key: string) => boolean) {
-  return (pairs: string | readonly string[]): Record<string, string> => {
-    const args: Record<string, string> = {};
-    for (const pair of typeof pairs === 'string' ? [pairs] : pairs) {
-      const eq = pair.indexOf('=');
-      const key = eq > 0 ? pair.slice(0, eq) : '';
-      if (!valid(key)) throw new Refused(pair);
-      args[key] = pair.slice(eq + 1);
-    }
-    return args;
-  };
-}
-
-/** A repeatable flag's list as it is, or a variable's comma- or space-separated list. */
-function listText(text: string | readonly string[]): readonly string[] {
-  return typeof text === 'string' ? text.split(/[\s,]+/).filter(Boolean) : text;
-}
-
-function wholeNumberText(text: string | readonly string[]): number {
-  if (typeof text !== 'string' || !/^\d+$/.test(text)) throw new Refused(String(text));
-  return Number(text);
-}
-
 /** Every setting, in the order `rtbuild --help` lists them. */
 export const RTBUILD_SETTINGS = {
   baseImage: setting({
@@ -63,7 +32,7 @@ export const RTBUILD_SETTINGS = {
     flag: { name: 'baseImage', spelling: '-b, --base-image <ref>' },
     env: 'RTBUILD_BASE_IMAGE',
     inFile: true,
-    schema: z.string().min(1),
+    schema: z.string().check(z.minLength(1)),
   }),
   target: setting({
     description: "function: the legacy function image (sources in $KUBELESS_INSTALL_VOLUME); kyma: an image for a Kyma Function's runtimeImageOverride, dependencies baked in (OVR-BAKED)",
@@ -79,7 +48,7 @@ export const RTBUILD_SETTINGS = {
     description: "the Function's source folder (as `kyma function init` writes it), or a Function YAML with inline sources; default .",
     flag: { name: 'source', spelling: '-s, --source <dir>' },
     env: 'RTBUILD_SOURCE',
-    schema: z.string().min(1),
+    schema: z.string().check(z.minLength(1)),
     default: '.',
     path: true,
   }),
@@ -88,28 +57,28 @@ export const RTBUILD_SETTINGS = {
     flag: { name: 'manifest', spelling: '--manifest <file>' },
     env: 'RTBUILD_MANIFEST',
     inFile: true,
-    schema: z.string().min(1),
+    schema: z.string().check(z.minLength(1)),
     path: true,
   }),
   function: setting({
     description: 'the Function to build from a YAML file with several',
     flag: { name: 'function', spelling: '--function <name>' },
     env: 'RTBUILD_FUNCTION',
-    schema: z.string().min(1),
+    schema: z.string().check(z.minLength(1)),
   }),
   functionName: setting({
     description: "the Function's name (metadata.name, FUNC_NAME); default: the folder's name, or the YAML's",
     flag: { name: 'functionName', spelling: '--function-name <name>' },
     env: 'RTBUILD_FUNCTION_NAME',
     inFile: true,
-    schema: z.string().refine(isFunctionName, 'is not a lower-case RFC 1123 name (a-z, 0-9, "-", at most 63)'),
+    schema: z.string().check(z.refine(isFunctionName, 'is not a lower-case RFC 1123 name (a-z, 0-9, "-", at most 63)')),
     expected: 'a lower-case RFC 1123 name (a-z, 0-9, "-")',
   }),
   env: setting({
     description: "the Function's environment variable (spec.env of the manifest); repeatable",
     flag: { name: 'env', spelling: '--env <KEY=VALUE>', repeatable: true },
     inFile: true,
-    schema: z.record(z.string().refine(isFunctionEnvName, 'is not a variable name a Function may set'), z.string()),
+    schema: z.record(z.string().check(z.refine(isFunctionEnvName, 'is not a variable name a Function may set')), z.string()),
     fromText: keyValueText(isFunctionEnvName),
     expected: 'KEY=VALUE with a variable name a Function may set',
     hint: 'e.g. --env FUNC_TIMEOUT=30; Kyma reserves FUNC_RUNTIME, FUNC_HANDLER, FUNC_PORT, MOD_NAME, NODE_PATH, PYTHONPATH and the FUNC_HANDLER_* variables',
@@ -122,14 +91,14 @@ export const RTBUILD_SETTINGS = {
     env: 'RTBUILD_TAGS',
     envNote: 'comma-separated',
     inFile: true,
-    schema: z.array(z.string().min(1)).readonly(),
+    schema: z.readonly(z.array(z.string().check(z.minLength(1)))),
     fromText: listText,
     default: [],
   }),
   config: setting({
     description: `config file (default: ${CONFIG_FILE} in the source folder)`,
     flag: { name: 'config', spelling: '-c, --config <file>' },
-    schema: z.string().min(1),
+    schema: z.string().check(z.minLength(1)),
     path: true,
   }),
   runtime: setting({
@@ -137,13 +106,13 @@ export const RTBUILD_SETTINGS = {
     flag: { name: 'runtime', spelling: '--runtime <id>' },
     env: 'RTBUILD_RUNTIME',
     inFile: true,
-    schema: z.string().min(1),
+    schema: z.string().check(z.minLength(1)),
   }),
   buildArgs: setting({
     description: 'build argument for the dependency install step; repeatable',
     flag: { name: 'buildArg', spelling: '--build-arg <KEY=VALUE>', repeatable: true },
     inFile: true,
-    schema: z.record(z.string().regex(BUILD_ARG_NAME), z.string()),
+    schema: z.record(z.string().check(z.regex(BUILD_ARG_NAME)), z.string()),
     fromText: keyValueText((key) => BUILD_ARG_NAME.test(key)),
     expected: 'KEY=VALUE',
     hint: 'e.g. --build-arg NODE_ENV=production',
@@ -155,7 +124,7 @@ export const RTBUILD_SETTINGS = {
     flag: { name: 'platform', spelling: '--platform <os/arch>' },
     env: 'RTBUILD_PLATFORM',
     inFile: true,
-    schema: z.string().regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, 'is not os/arch[/variant]'),
+    schema: z.string().check(z.regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, 'is not os/arch[/variant]')),
     expected: 'os/arch[/variant]',
     hint: 'e.g. linux/amd64 or linux/arm64',
   }),
@@ -211,7 +180,7 @@ export const RTBUILD_SETTINGS = {
     flag: { name: 'npmrc', spelling: '--npmrc <file>' },
     env: 'RTBUILD_NPMRC',
     inFile: true,
-    schema: z.string().min(1),
+    schema: z.string().check(z.minLength(1)),
     path: true,
   }),
   pipConf: setting({
@@ -219,7 +188,7 @@ export const RTBUILD_SETTINGS = {
     flag: { name: 'pipConf', spelling: '--pip-conf <file>' },
     env: 'RTBUILD_PIP_CONF',
     inFile: true,
-    schema: z.string().min(1),
+    schema: z.string().check(z.minLength(1)),
     path: true,
   }),
   sourceUrl: setting({
@@ -227,7 +196,7 @@ export const RTBUILD_SETTINGS = {
     flag: { name: 'sourceUrl', spelling: '--source-url <url>' },
     env: 'RTBUILD_SOURCE_URL',
     inFile: true,
-    schema: z.string().min(1),
+    schema: z.string().check(z.minLength(1)),
   }),
   noCache: setting({
     description: 'do not reuse cached layers',
@@ -235,10 +204,28 @@ export const RTBUILD_SETTINGS = {
     schema: z.boolean(),
     default: false,
   }),
+  noFastPath: setting({
+    description: 'always build: no fast path (which appends the source layer to the image without a build when only the sources changed)',
+    flag: { name: 'fastPath', spelling: '--no-fast-path', negated: true },
+    env: 'RTBUILD_NO_FAST_PATH',
+    inFile: true,
+    schema: z.boolean(),
+    fromText: booleanText,
+    expected: 'a boolean',
+    hint: 'use true or false',
+    default: false,
+  }),
+  cacheDir: setting({
+    description: "rtbuild's cache: base image configs and dependency layers for the fast path (default $XDG_CACHE_HOME/rtbuild or ~/.cache/rtbuild)",
+    flag: { name: 'cacheDir', spelling: '--cache-dir <dir>' },
+    env: 'RTBUILD_CACHE_DIR',
+    schema: z.string().check(z.minLength(1)),
+    path: true,
+  }),
   sourceDateEpoch: setting({
     description: 'SOURCE_DATE_EPOCH: archive mtime and the created label',
     env: 'SOURCE_DATE_EPOCH',
-    schema: z.number().int().nonnegative(),
+    schema: z.int().check(z.nonnegative()),
     fromText: wholeNumberText,
     expected: 'a whole number of seconds',
   }),
@@ -254,7 +241,7 @@ type Settings = SettingValues<typeof RTBUILD_SETTINGS>;
 
 /** The build's settings, validated and frozen; references and the runtime as values. */
 export type BuildConfig = Readonly<
-  Omit<Settings, 'config' | 'baseImage' | 'tags' | 'runtime'> & {
+  Omit<Settings, 'config' | 'baseImage' | 'tags' | 'runtime' | 'cacheDir'> & {
     /** The config file that was read, if any. */
     configFile: string | undefined;
     baseImage: Reference;
@@ -264,8 +251,15 @@ export type BuildConfig = Readonly<
     tags: readonly Reference[];
     /** --runtime: must match the base image's FUNC_RUNTIME. */
     runtime: Runtime | undefined;
+    cacheDir: string;
   }
 >;
+
+/** Where rtbuild keeps its cache without RTBUILD_CACHE_DIR or --cache-dir: $XDG_CACHE_HOME/rtbuild, else ~/.cache/rtbuild. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
+  const xdg = env.XDG_CACHE_HOME?.trim();
+  return join(xdg ? xdg : join(env.HOME ?? homedir(), '.cache'), 'rtbuild');
+}
 
 /** The tags of the Function `name`: `{name}` in a tag replaced by it. */
 export function tagsFor(config: Pick<BuildConfig, 'tagTexts'>, name: string): Reference[] {
@@ -338,6 +332,7 @@ export async function loadBuildConfig(flags: BuildFlags, env: NodeJS.ProcessEnv,
 
   return Object.freeze({
     ...plain,
+    cacheDir: plain.cacheDir ?? defaultCacheDir(env),
     manifest,
     configFile: Object.keys(file).length > 0 || config !== undefined ? configPath : undefined,
     baseImage: baseReference,

@@ -1,8 +1,12 @@
 // A settings table: each setting written once (its flag, environment variable, config-file key,
 // description, schema, default, how its paths resolve), and everything derived from it: the CLI's
 // options, the config file's schema, and the one precedence rule flag > env > file > default.
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { InvalidInputError } from '../errors.js';
+
+// zod/mini (a fraction of zod's start-up cost: issue 16) comes without messages; these are zod's English.
+z.config(en());
 
 /** How a setting is spelled on the command line. */
 export interface FlagSpec {
@@ -26,7 +30,7 @@ export interface Setting<T = unknown> {
   /** Read from the config file under the setting's key. */
   readonly inFile?: boolean;
   /** What every source must give. The config file's schema is made of these. */
-  readonly schema: z.ZodType<T>;
+  readonly schema: z.ZodMiniType<T>;
   /** Turns a flag's or variable's text (a repeatable flag's list) into what `schema` takes; throws Refused. */
   readonly fromText?: (text: string | readonly string[]) => unknown;
   /** "is not …" in the message for a refused flag or variable value. */
@@ -57,6 +61,40 @@ export class Refused extends Error {
   }
 }
 
+// Text of flags and variables into values, for a row's fromText.
+
+/** "true"/"false" (also 1/0, yes/no) from an environment variable. */
+export function booleanText(text: string | readonly string[]): boolean {
+  const value = String(text).toLowerCase();
+  if (['1', 'true', 'yes'].includes(value)) return true;
+  if (['0', 'false', 'no'].includes(value)) return false;
+  throw new Refused(String(text));
+}
+
+/** KEY=VALUE pairs of a repeatable flag, each KEY checked by `valid`. */
+export function keyValueText(valid: (key: string) => boolean) {
+  return (pairs: string | readonly string[]): Record<string, string> => {
+    const args: Record<string, string> = {};
+    for (const pair of typeof pairs === 'string' ? [pairs] : pairs) {
+      const eq = pair.indexOf('=');
+      const key = eq > 0 ? pair.slice(0, eq) : '';
+      if (!valid(key)) throw new Refused(pair);
+      args[key] = pair.slice(eq + 1);
+    }
+    return args;
+  };
+}
+
+/** A repeatable flag's list as it is, or a variable's comma- or space-separated list. */
+export function listText(text: string | readonly string[]): readonly string[] {
+  return typeof text === 'string' ? text.split(/[\s,]+/).filter(Boolean) : text;
+}
+
+export function wholeNumberText(text: string | readonly string[]): number {
+  if (typeof text !== 'string' || !/^\d+$/.test(text)) throw new Refused(String(text));
+  return Number(text);
+}
+
 /** Identity with inference: keeps each row's value type for SettingValues. */
 export function setting<T>(row: Setting<T> & { default: NoInfer<T> }): Setting<T> & { default: T };
 export function setting<T>(row: Setting<T>): Setting<T>;
@@ -65,9 +103,9 @@ export function setting<T>(row: Setting<T>): Setting<T> {
 }
 
 /** The config file: every field optional; unknown fields are refused so typos do not go unnoticed. */
-export function fileSchema(table: SettingsTable): z.ZodObject {
-  const shape: Record<string, z.ZodType> = {};
-  for (const [key, row] of Object.entries(table)) if (row.inFile) shape[key] = row.schema.optional();
+export function fileSchema(table: SettingsTable): z.ZodMiniObject {
+  const shape: Record<string, z.ZodMiniType> = {};
+  for (const [key, row] of Object.entries(table)) if (row.inFile) shape[key] = z.optional(row.schema);
   return z.strictObject(shape);
 }
 

@@ -2,14 +2,14 @@
 // builder's lines) as progress, and turn a failure into a BuildFailedError that says which stage,
 // step and command failed, with that step's output.
 import type { Readable } from 'node:stream';
-import type Docker from 'dockerode';
-import { BuildFailedError, EngineRequestError } from '../errors.js';
+import { BuildFailedError, EngineRequestError, isRtError } from '../errors.js';
 import { ClassicSteps, EVIDENCE_LINES, buildFailure, stepOfVertexName } from './build-failure.js';
 import { TraceDecodeError, TraceRenderer, decodeTrace } from './buildkit-trace.js';
 import { engineText, statusOf } from './engine-errors.js';
+import { type EngineHttp, registryHeader } from './http.js';
 import { inspectImage } from './images.js';
 import { type EngineMessage, StreamFailure, auxObject, emitProgress, messageText, readEngineStream } from './json-stream.js';
-import { type BuildSession, type SessionTarget, openSecretSession } from './session.js';
+import type { BuildSession, SessionTarget } from './session.js';
 import type { BuildOptions, Builder, BuiltImage, RegistryAuth } from './types.js';
 
 /**
@@ -20,13 +20,12 @@ import type { BuildOptions, Builder, BuiltImage, RegistryAuth } from './types.js
 export class BuildNetworks {
   private hasBridge: Promise<boolean> | undefined;
 
-  constructor(private readonly docker: Docker) {}
+  constructor(private readonly http: EngineHttp) {}
 
   async modeFor(builder: Builder, mode: NonNullable<BuildOptions['networkMode']>): Promise<string> {
     if (builder !== 'buildkit' || mode !== 'default') return mode;
-    this.hasBridge ??= this.docker
-      .getNetwork('bridge')
-      .inspect()
+    this.hasBridge ??= this.http
+      .send('GET', '/networks/bridge')
       .then(
         () => true,
         (cause: unknown) => {
@@ -40,34 +39,36 @@ export class BuildNetworks {
 }
 
 /** Where a build session dials: the engine's socket, or its plain-HTTP address. TLS engines get no session. */
-export function sessionTarget(docker: Docker): SessionTarget | undefined {
-  const modem = docker.modem as unknown as { socketPath?: string; host?: string; port?: string | number; protocol?: string };
-  if (modem.socketPath) return { socketPath: modem.socketPath };
-  if (modem.protocol === 'https' || !modem.host) return undefined;
-  return { host: modem.host, port: Number(modem.port) };
+export function sessionTarget(http: EngineHttp): SessionTarget | undefined {
+  const target = http.target;
+  if (target.socketPath) return { socketPath: target.socketPath };
+  if (target.protocol === 'https' || !target.host) return undefined;
+  return { host: target.host, port: Number(target.port) };
 }
 
-async function secretSession(docker: Docker, builder: Builder, secrets: ReadonlyMap<string, Buffer> | undefined): Promise<BuildSession | undefined> {
+async function secretSession(http: EngineHttp, builder: Builder, secrets: ReadonlyMap<string, Buffer> | undefined): Promise<BuildSession | undefined> {
   if (!secrets || secrets.size === 0) return undefined;
-  const target = sessionTarget(docker);
+  const target = sessionTarget(http);
   if (builder !== 'buildkit' || !target) {
     throw new EngineRequestError(`build secrets need BuildKit and an engine reached over a socket or plain HTTP`, {
       hint: builder === 'buildkit' ? 'use the local engine socket, or --builder classic' : 'use --builder buildkit',
     });
   }
+  // HTTP/2 is loaded only for a build with secrets.
+  const { openSecretSession } = await import('./session.js');
   return openSecretSession(target, secrets);
 }
 
-export async function buildImage(docker: Docker, networks: BuildNetworks, context: Readable, options: BuildOptions = {}): Promise<BuiltImage> {
-  const session = await secretSession(docker, options.builder ?? 'buildkit', options.secrets);
+export async function buildImage(http: EngineHttp, networks: BuildNetworks, context: Readable, options: BuildOptions = {}): Promise<BuiltImage> {
+  const session = await secretSession(http, options.builder ?? 'buildkit', options.secrets);
   try {
-    return await buildWithin(docker, networks, context, options, session?.id);
+    return await buildWithin(http, networks, context, options, session?.id);
   } finally {
     session?.close();
   }
 }
 
-async function buildWithin(docker: Docker, networks: BuildNetworks, context: Readable, options: BuildOptions, sessionId: string | undefined): Promise<BuiltImage> {
+async function buildWithin(http: EngineHttp, networks: BuildNetworks, context: Readable, options: BuildOptions, sessionId: string | undefined): Promise<BuiltImage> {
   const tags = options.tags ?? [];
   const builder = options.builder ?? 'buildkit';
   const log: string[] = [];
@@ -81,25 +82,32 @@ async function buildWithin(docker: Docker, networks: BuildNetworks, context: Rea
   const trace = new TraceRenderer(progress);
   let stream: Readable;
   try {
-    stream = (await docker.buildImage(context, {
-      t: tags,
-      dockerfile: options.dockerfile ?? 'Dockerfile',
-      buildargs: options.buildArgs ?? {},
-      labels: options.labels ?? {},
-      networkmode: await networks.modeFor(builder, options.networkMode ?? 'default'),
-      platform: options.platform ?? '',
-      nocache: options.noCache ?? false,
-      rm: true,
-      forcerm: true,
-      // A number, not "2": dockerode opens a gRPC session for version "2", which serves only registry
-      // credentials to BuildKit (base images are pulled before the build) and costs ~40 ms a build.
-      ...(builder === 'buildkit' ? { version: 2 } : {}),
-      ...(sessionId ? { session: sessionId } : {}),
-      ...(options.registryAuths?.length ? { registryconfig: registryConfig(options.registryAuths) } : {}),
-      ...(options.signal ? { abortSignal: options.signal } : {}),
-      // The API takes `t` once per tag; docker-modem repeats array parameters.
-    } as unknown as Docker.ImageBuildOptions)) as unknown as Readable;
+    stream = await http.request('POST', '/build', {
+      query: {
+        // The API takes `t` once per tag.
+        t: tags,
+        dockerfile: options.dockerfile ?? 'Dockerfile',
+        buildargs: options.buildArgs ?? {},
+        labels: options.labels ?? {},
+        networkmode: await networks.modeFor(builder, options.networkMode ?? 'default'),
+        platform: options.platform,
+        nocache: options.noCache ?? false,
+        rm: true,
+        forcerm: true,
+        // BuildKit (API build version 2) without the client's gRPC session: base images are pulled
+        // before the build, so BuildKit never asks for registry credentials; secrets have their own.
+        version: builder === 'buildkit' ? '2' : undefined,
+        session: sessionId,
+      },
+      headers: {
+        'content-type': 'application/x-tar',
+        ...(options.registryAuths?.length ? { 'X-Registry-Config': registryHeader(registryConfig(options.registryAuths)) } : {}),
+      },
+      body: context,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   } catch (cause) {
+    if (isRtError(cause)) throw cause;
     throw new BuildFailedError({ engineMessage: engineText(cause) }, { cause, hint: 'check the build context and the Dockerfile' });
   }
 
@@ -147,7 +155,7 @@ async function buildWithin(docker: Docker, networks: BuildNetworks, context: Rea
   if (!imageId) {
     throw new BuildFailedError({ engineMessage: 'the engine finished the build without reporting an image id', output: lastLines() });
   }
-  const id = imageId.startsWith('sha256:') ? imageId : (await inspectImage(docker, imageId)).id;
+  const id = imageId.startsWith('sha256:') ? imageId : (await inspectImage(http, imageId)).id;
   return { id, tags };
 }
 

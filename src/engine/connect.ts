@@ -2,14 +2,15 @@
 // when DOCKER_TLS_VERIFY is set) or the default socket. Fails with what it tried and how to fix it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Docker from 'dockerode';
 import { EngineUnavailableError } from '../errors.js';
-import { DockerEngine } from './docker-engine.js';
+import { EngineClient } from './client.js';
+import { EngineHttp, type HttpTarget, NO_ENGINE_HINT } from './http.js';
 import type { Engine } from './types.js';
 
 export const DEFAULT_SOCKET = '/var/run/docker.sock';
 
-type DockerOptions = ConstructorParameters<typeof Docker>[0] & object;
+/** The same options serve the HTTP client and dockerode (for containers). */
+type DockerOptions = HttpTarget;
 
 export interface EngineTarget {
   endpoint: string;
@@ -62,24 +63,26 @@ export interface ConnectOptions {
   env?: NodeJS.ProcessEnv;
   /** How long the first answer may take. */
   timeoutMs?: number;
+  /**
+   * false: no ping; an engine that does not answer fails the first request with the same
+   * EngineUnavailableError (rtbuild saves the round trip: issue 16).
+   */
+  ping?: boolean;
 }
 
 /** Connects and checks that the engine answers; throws EngineUnavailableError otherwise. */
 export async function connectEngine(options: ConnectOptions = {}): Promise<Engine> {
   const target = engineTarget(options.env ?? process.env);
-  const docker = new Docker({ ...target.options, timeout: undefined });
-  const engine = new DockerEngine(docker, target.endpoint);
+  const http = new EngineHttp(target.options, target.endpoint);
+  const engine = new EngineClient(http, target.options);
+  if (options.ping === false) return engine;
   const timeoutMs = options.timeoutMs ?? 5000;
   try {
-    await withTimeout(docker.ping(), timeoutMs);
+    await withTimeout(http.send('GET', '/_ping'), timeoutMs);
   } catch (cause) {
+    if (cause instanceof EngineUnavailableError) throw cause;
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new EngineUnavailableError(`no Docker engine answers at ${target.endpoint} (${reason})`, {
-      hint:
-        'start one: on this project\'s Debian machines run "make engine" (or scripts/engine.sh) as root; ' +
-        'elsewhere start Docker, or point DOCKER_HOST at a running engine (unix:// or tcp://)',
-      cause,
-    });
+    throw new EngineUnavailableError(`no Docker engine answers at ${target.endpoint} (${reason})`, { hint: NO_ENGINE_HINT, cause });
   }
   return engine;
 }

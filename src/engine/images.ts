@@ -1,23 +1,45 @@
 // Images in the engine: inspect, history, the layers added on top of a base, exists, pull, tag, push,
-// remove, save. Each engine failure becomes one of our errors (404 → ImageNotFoundError).
+// remove, save, load. Each engine failure becomes one of our errors (404 → ImageNotFoundError).
 import type { Readable } from 'node:stream';
-import type Docker from 'dockerode';
-import { EngineRequestError, ImageNotFoundError, InvalidInputError, PullFailedError, PushFailedError } from '../errors.js';
+import { EngineRequestError, ImageNotFoundError, InvalidInputError, PullFailedError, PushFailedError, isRtError } from '../errors.js';
 import { type Reference, formatReference, repositoryName } from '../image/reference.js';
 import { engineText, statusOf } from './engine-errors.js';
+import { type EngineHttp, enginePath, registryHeader } from './http.js';
 import { StreamFailure, auxObject, emitMessage, readEngineStream } from './json-stream.js';
 import { pairLayersWithHistory } from './layers.js';
 import type { AddedLayer, HistoryEntry, ImageInfo, ProgressListener, PushResult, RegistryAuth } from './types.js';
 
-export async function inspectImage(docker: Docker, reference: string): Promise<ImageInfo> {
-  let raw: Docker.ImageInspectInfo;
-  try {
-    raw = await docker.getImage(reference).inspect();
-  } catch (cause) {
-    if (statusOf(cause) === 404) throw new ImageNotFoundError(reference, { cause });
-    throw new EngineRequestError(`could not inspect image ${reference}: ${engineText(cause)}`, { cause });
-  }
-  const config = raw.Config;
+/** The engine's inspect answer, the fields read here. */
+interface RawImage {
+  Id: string;
+  RepoTags?: string[] | null;
+  RepoDigests?: string[] | null;
+  Config?: {
+    User?: string;
+    Env?: string[] | null;
+    ExposedPorts?: Record<string, unknown> | null;
+    Entrypoint?: string[] | string | null;
+    Cmd?: string[] | string | null;
+    WorkingDir?: string;
+    Labels?: Record<string, string> | null;
+    OnBuild?: string[] | null;
+  } | null;
+  RootFS?: { Layers?: string[] | null };
+  Size: number;
+  Created: string;
+  Architecture: string;
+  Os: string;
+}
+
+function notFoundOr(reference: string, what: string, cause: unknown): Error {
+  if (statusOf(cause) === 404) return new ImageNotFoundError(reference, { cause });
+  // No engine at all says so itself (EngineUnavailableError).
+  if (isRtError(cause)) return cause;
+  return new EngineRequestError(`could not ${what} image ${reference}: ${engineText(cause)}`, { cause });
+}
+
+export function imageInfo(raw: RawImage): ImageInfo {
+  const config = raw.Config ?? {};
   return {
     id: raw.Id,
     repoTags: raw.RepoTags ?? [],
@@ -29,6 +51,7 @@ export async function inspectImage(docker: Docker, reference: string): Promise<I
     cmd: toArray(config.Cmd),
     workingDir: config.WorkingDir ?? '',
     labels: config.Labels ?? {},
+    onBuild: config.OnBuild ?? [],
     layers: raw.RootFS?.Layers ?? [],
     size: raw.Size,
     created: raw.Created,
@@ -37,23 +60,40 @@ export async function inspectImage(docker: Docker, reference: string): Promise<I
   };
 }
 
-export async function imageHistory(docker: Docker, reference: string): Promise<HistoryEntry[]> {
+export async function inspectImage(http: EngineHttp, reference: string): Promise<ImageInfo> {
+  try {
+    return imageInfo(await http.json<RawImage>('GET', `/images/${enginePath(reference)}/json`));
+  } catch (cause) {
+    throw notFoundOr(reference, 'inspect', cause);
+  }
+}
+
+/** The image, or undefined when the engine has none of that name (one request for both questions). */
+export async function findImage(http: EngineHttp, reference: string): Promise<ImageInfo | undefined> {
+  try {
+    return await inspectImage(http, reference);
+  } catch (cause) {
+    if (cause instanceof ImageNotFoundError) return undefined;
+    throw cause;
+  }
+}
+
+export async function imageHistory(http: EngineHttp, reference: string): Promise<HistoryEntry[]> {
   let raw: { CreatedBy?: string; Size?: number; Comment?: string }[];
   try {
-    raw = (await docker.getImage(reference).history()) as typeof raw;
+    raw = await http.json('GET', `/images/${enginePath(reference)}/history`);
   } catch (cause) {
-    if (statusOf(cause) === 404) throw new ImageNotFoundError(reference, { cause });
-    throw new EngineRequestError(`could not read the history of image ${reference}: ${engineText(cause)}`, { cause });
+    throw notFoundOr(reference, 'read the history of', cause);
   }
   return raw.map((entry) => ({ createdBy: entry.CreatedBy ?? '', size: entry.Size ?? 0, comment: entry.Comment ?? '' }));
 }
 
-export async function addedLayers(docker: Docker, image: string, base: string): Promise<AddedLayer[]> {
+export async function addedLayers(http: EngineHttp, image: string, base: string): Promise<AddedLayer[]> {
   const [top, bottom, history, baseHistory] = await Promise.all([
-    inspectImage(docker, image),
-    inspectImage(docker, base),
-    imageHistory(docker, image),
-    imageHistory(docker, base),
+    inspectImage(http, image),
+    inspectImage(http, base),
+    imageHistory(http, image),
+    imageHistory(http, base),
   ]);
   if (bottom.layers.some((layer, index) => top.layers[index] !== layer)) {
     throw new InvalidInputError(`image ${image} is not built on ${base}: its layers do not start with the base image's`);
@@ -63,27 +103,22 @@ export async function addedLayers(docker: Docker, image: string, base: string): 
   return pairLayersWithHistory(top.layers.slice(bottom.layers.length), added);
 }
 
-export async function imageExists(docker: Docker, reference: string): Promise<boolean> {
-  try {
-    await docker.getImage(reference).inspect();
-    return true;
-  } catch (cause) {
-    if (statusOf(cause) === 404) return false;
-    throw new EngineRequestError(`could not inspect image ${reference}: ${engineText(cause)}`, { cause });
-  }
+export async function imageExists(http: EngineHttp, reference: string): Promise<boolean> {
+  return (await findImage(http, reference)) !== undefined;
 }
 
 export async function pullImage(
-  docker: Docker,
+  http: EngineHttp,
   reference: Reference,
   options: { auth?: RegistryAuth; platform?: string; onProgress?: ProgressListener } = {},
 ): Promise<void> {
   const name = formatReference(reference);
   try {
-    const stream = (await docker.pull(name, {
-      ...(options.auth ? { authconfig: options.auth } : {}),
-      ...(options.platform ? { platform: options.platform } : {}),
-    })) as unknown as Readable;
+    const stream = await http.request('POST', '/images/create', {
+      // A tag (or digest) always: without one the engine pulls every tag of the repository.
+      query: { fromImage: repositoryName(reference), tag: reference.digest ?? reference.tag ?? 'latest', platform: options.platform },
+      headers: { 'X-Registry-Auth': registryHeader(options.auth ?? {}) },
+    });
     await readEngineStream(stream, (m) => emitMessage(options.onProgress, 'pull', m));
   } catch (cause) {
     throw new PullFailedError(name, cause instanceof StreamFailure ? cause.engineMessage : engineText(cause), {
@@ -93,9 +128,9 @@ export async function pullImage(
   }
 }
 
-export async function tagImage(docker: Docker, source: string, target: Reference): Promise<void> {
+export async function tagImage(http: EngineHttp, source: string, target: Reference): Promise<void> {
   try {
-    await docker.getImage(source).tag({ repo: repositoryName(target), tag: target.tag ?? 'latest' });
+    await http.send('POST', `/images/${enginePath(source)}/tag`, { query: { repo: repositoryName(target), tag: target.tag ?? 'latest' } });
   } catch (cause) {
     if (statusOf(cause) === 404) throw new ImageNotFoundError(source, { cause });
     throw new EngineRequestError(`could not tag ${source} as ${formatReference(target)}: ${engineText(cause)}`, { cause });
@@ -103,7 +138,7 @@ export async function tagImage(docker: Docker, source: string, target: Reference
 }
 
 export async function pushImage(
-  docker: Docker,
+  http: EngineHttp,
   reference: Reference,
   options: { auth?: RegistryAuth; onProgress?: ProgressListener } = {},
 ): Promise<PushResult> {
@@ -113,7 +148,10 @@ export async function pushImage(
   let size: number | undefined;
   try {
     // The engine wants X-Registry-Auth on every push; "{}" is the anonymous value the docker CLI sends.
-    const stream = (await docker.getImage(repositoryName(reference)).push({ tag, authconfig: options.auth ?? {} })) as unknown as Readable;
+    const stream = await http.request('POST', `/images/${enginePath(repositoryName(reference))}/push`, {
+      query: { tag },
+      headers: { 'X-Registry-Auth': registryHeader(options.auth ?? {}) },
+    });
     await readEngineStream(stream, (message) => {
       const aux = auxObject(message);
       if (aux?.Digest) {
@@ -137,21 +175,33 @@ export async function pushImage(
   return { reference: Object.freeze({ ...reference, tag, digest: undefined }), digest, size };
 }
 
-export async function removeImage(docker: Docker, reference: string, options: { force?: boolean } = {}): Promise<void> {
+export async function removeImage(http: EngineHttp, reference: string, options: { force?: boolean } = {}): Promise<void> {
   try {
-    await docker.getImage(reference).remove({ force: options.force ?? false });
+    await http.send('DELETE', `/images/${enginePath(reference)}`, { query: { force: options.force ?? false } });
   } catch (cause) {
     if (statusOf(cause) === 404) return;
     throw new EngineRequestError(`could not remove image ${reference}: ${engineText(cause)}`, { cause });
   }
 }
 
-export async function saveImage(docker: Docker, reference: string): Promise<Readable> {
+export async function saveImage(http: EngineHttp, reference: string): Promise<Readable> {
   try {
-    return (await docker.getImage(reference).get()) as unknown as Readable;
+    return await http.request('GET', `/images/${enginePath(reference)}/get`);
   } catch (cause) {
-    if (statusOf(cause) === 404) throw new ImageNotFoundError(reference, { cause });
-    throw new EngineRequestError(`could not save image ${reference}: ${engineText(cause)}`, { cause });
+    throw notFoundOr(reference, 'save', cause);
+  }
+}
+
+/**
+ * `docker load` of an image archive (manifest.json, config, layers): the engine reads a layer file only
+ * when it does not have that layer already, so an archive may leave out the layers it has.
+ */
+export async function loadImage(http: EngineHttp, archive: Readable | Buffer): Promise<void> {
+  try {
+    await readEngineStream(await http.request('POST', '/images/load', { query: { quiet: true }, headers: { 'content-type': 'application/x-tar' }, body: archive }));
+  } catch (cause) {
+    const text = cause instanceof StreamFailure ? cause.engineMessage : engineText(cause);
+    throw new EngineRequestError(`the engine did not load the image: ${text}`, { cause });
   }
 }
 

@@ -4,3 +4,4 @@ export type { ConnectOptions, EngineTarget } from './connect.js';
 export { LABEL_MANAGED, LABEL_OWNER, LABEL_PURPOSE, managedLabels, ownerId } from './labels.js';
 export { onInterrupt, reapOrphans, removeOwnContainers } from './reaper.js';
 export type * from './types.js';
+export { pairLayersWithHistory } from './layers.js';

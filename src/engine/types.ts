@@ -1,5 +1,5 @@
 // The engine as the rest of the toolchain sees it: plain values and small interfaces.
-// Nothing outside src/engine/ knows that dockerode exists.
+// Nothing outside src/engine/ knows how it is reached (its HTTP API, dockerode for containers).
 import type { Readable } from 'node:stream';
 import type { Reference } from '../image/reference.js';
 
@@ -89,6 +89,8 @@ export interface ImageInfo {
   cmd: string[] | null;
   workingDir: string;
   labels: Record<string, string>;
+  /** ONBUILD triggers the image passes on to images built FROM it (undefined: none known). */
+  onBuild?: string[];
   /** Layer digests of the root filesystem, bottom first. */
   layers: string[];
   size: number;
@@ -192,6 +194,8 @@ export interface Engine {
 
   buildImage(context: Readable, options?: BuildOptions): Promise<BuiltImage>;
   inspectImage(reference: string): Promise<ImageInfo>;
+  /** The image, or undefined when the engine has none of that name: one request for exists + inspect. */
+  findImage(reference: string): Promise<ImageInfo | undefined>;
   /** The image's history, newest first. */
   imageHistory(reference: string): Promise<HistoryEntry[]>;
   /**
@@ -208,6 +212,13 @@ export interface Engine {
   removeImage(reference: string, options?: { force?: boolean }): Promise<void>;
   /** `docker save` of one image: a tar stream of its layers and config. */
   saveImage(reference: string): Promise<Readable>;
+  /**
+   * `docker load` of an image archive (manifest.json, config, layer tars). A layer the engine already
+   * has may be left out of the archive: only the files of new layers are read.
+   */
+  loadImage(archive: Readable | Buffer): Promise<void>;
+  /** Whether the engine is Podman's Docker-compatible service (it builds with Buildah, not BuildKit). */
+  isPodman(): Promise<boolean>;
 
   createContainer(spec: ContainerSpec): Promise<Container>;
   /**

@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, readFile, readdir, readlink, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import { pack } from 'tar-stream';
+import type * as TarStream from 'tar-stream';
 import { UnsafePathError } from '../errors.js';
 
 export interface ArchiveEntry {
@@ -55,13 +55,21 @@ export function entrySize(entry: ArchiveEntry): number {
   return entry.content?.length ?? entry.size ?? 0;
 }
 
+/**
+ * tar-stream, loaded when an archive is first packed or read: a build on the fast path packs none
+ * (issue 16). Its CommonJS exports arrive as the default export or as named ones, depending on the loader.
+ */
+export async function tarStream(): Promise<typeof TarStream> {
+  const loaded = (await import('tar-stream')) as typeof TarStream & { default?: typeof TarStream };
+  return loaded.default ?? loaded;
+}
+
 export function packEntries(entries: ArchiveEntry[], options: ArchiveOptions = {}): Readable {
   const mtime = new Date((options.mtime ?? sourceDateEpoch()) * 1000);
   const prefix = options.prefix ? `${options.prefix.replace(/\/+$/, '')}/` : '';
   const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const entry of sorted) assertSafeRelativePath(entry.path);
-  const archive = pack();
-  const fill = async (): Promise<void> => {
+  const fill = async (archive: TarStream.Pack): Promise<void> => {
     for (const entry of sorted) {
       const common = { name: prefix + entry.path, mtime, uid: 0, gid: 0, uname: 'root', gname: 'root' };
       if (entry.type === 'directory') {
@@ -85,9 +93,14 @@ export function packEntries(entries: ArchiveEntry[], options: ArchiveOptions = {
     }
     archive.finalize();
   };
-  fill().catch((error: unknown) => archive.destroy(error instanceof Error ? error : new Error(String(error))));
   // tar-stream packs are streamx streams; callers (the engine, hashing) expect a Node stream.
-  return Readable.from(archive as AsyncIterable<Buffer>);
+  return Readable.from(
+    (async function* () {
+      const archive = (await tarStream()).pack();
+      fill(archive).catch((error: unknown) => archive.destroy(error instanceof Error ? error : new Error(String(error))));
+      yield* archive as AsyncIterable<Buffer>;
+    })(),
+  );
 }
 
 export interface DirectoryOptions {

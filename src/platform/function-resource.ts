@@ -7,26 +7,10 @@ import { isMap, isScalar, parseAllDocuments, stringify } from 'yaml';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
 import type { KymaFunction } from './kyma.js';
+import { ENV_NAME, FUNCTION_API_VERSION, FUNCTION_KIND, NAME, RESERVED_ENV } from './function-names.js';
 
-export const FUNCTION_API_VERSION = 'serverless.kyma-project.io/v1alpha2';
-export const FUNCTION_KIND = 'Function';
+export { FUNCTION_API_VERSION, FUNCTION_KIND, RESERVED_ENV, functionNameFrom, isFunctionEnvName, isFunctionName } from './function-names.js';
 
-/** Variables the Function CRD refuses in spec.env (its XValidation rule). */
-export const RESERVED_ENV: readonly string[] = Object.freeze([
-  'FUNC_RUNTIME',
-  'FUNC_HANDLER',
-  'FUNC_PORT',
-  'FUNC_HANDLER_SOURCE',
-  'FUNC_HANDLER_DEPENDENCIES',
-  'MOD_NAME',
-  'NODE_PATH',
-  'PYTHONPATH',
-]);
-
-/** A Kubernetes object name as a Service needs it (the controller makes one per Function): an RFC 1123 label. */
-const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** A C identifier-like variable name; Kubernetes also allows "-" and "." (but shells do not read those). */
-const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 const envVarSchema = z
   .object({
@@ -158,25 +142,4 @@ export function kymaFunctionOf(fn: FunctionResource, options: { namespace?: stri
     source: { kind: 'inline', source: inline.source, dependencies: inline.dependencies ?? '' },
     env: functionEnvPairs(fn, options.resolve),
   };
-}
-
-/** A name for a Function from a folder name: lower case, runs of other characters as "-", or undefined. */
-export function functionNameFrom(text: string): string | undefined {
-  const name = text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 63)
-    .replace(/-+$/, '');
-  return NAME.test(name) ? name : undefined;
-}
-
-/** Whether a text is a valid Function name (metadata.name). */
-export function isFunctionName(text: string): boolean {
-  return NAME.test(text) && text.length <= 63;
-}
-
-/** Whether a variable name may go into spec.env. */
-export function isFunctionEnvName(name: string): boolean {
-  return ENV_NAME.test(name) && !RESERVED_ENV.includes(name);
 }

@@ -52,7 +52,7 @@ describe('rtbuild hardening: hostile sources and scripts', () => {
       const tag = tagFor(`leaky-${builder}`);
       const run = await runRtbuild(['--base-image', nodeBase, '--source', dir, '--tag', tag, '--npmrc', npmrc, '--builder', builder, '--json']);
       const result = jsonResult<FunctionImageResult>(run);
-      assert.match(run.stderr, /npm rebuild and prepare \(install scripts\) as user 1000, without the credential/);
+      assert.match(run.stderr, /npm rebuild \(install scripts\) as user 1000, without the credential/);
       const scan = await savedEntriesContaining(engine, result.imageId, token);
       assert.ok(scan.scanned > 3);
       assert.deepEqual(scan.hits, [], 'the token is in no layer');
@@ -60,6 +60,20 @@ describe('rtbuild hardening: hostile sources and scripts', () => {
       assert.match(files, /stolen\.txt/, 'the scripts ran (and found nothing to steal)');
     });
   }
+
+  // Issue 16: npm rebuild runs only when something has install scripts. Here only a dependency has one
+  // (npm marks it in node_modules/.package-lock.json): it must run; the Function has no prepare: none.
+  test('a dependency\'s install script runs (as the user) when the Function itself has none; no prepare step without a prepare script', async () => {
+    const dir = await copy('node-leaky-scripts');
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'only-dep-scripts', version: '1.0.0', dependencies: { 'rt-leaky-dep': 'file:leaky-dep' } }));
+    const tag = tagFor('dep-scripts');
+    // --no-cache: the progress must show the install step running.
+    const run = await runRtbuild(['--base-image', nodeBase, '--source', dir, '--tag', tag, '--no-cache', '--json']);
+    jsonResult<FunctionImageResult>(run);
+    assert.match(run.stderr, /rtbuild: npm rebuild \(install scripts\) as user 1000/);
+    assert.doesNotMatch(run.stderr, /npm run prepare/);
+    assert.match(await shellInImage(engine, tag, 'ls /kubeless/node_modules/rt-leaky-dep'), /stolen\.txt/, 'the postinstall ran');
+  });
 
   // Before: no scan; the token was shipped in node_modules/rt-carrier/config.js.
   test('FIN-SECRETS: a dependency that carries a value of the credential fails the build, naming the file (SECRET_LEAKED)', async () => {

@@ -61,3 +61,11 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
   );
   return { address, stop };
 }
+
+/** Deletes what a test pushed under `tag` (when the registry allows deletes; nothing otherwise). */
+export async function deleteFromRegistry(registry: string, repository: string, tag: string): Promise<void> {
+  const accept = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json';
+  const head = await fetch(`http://${registry}/v2/${repository}/manifests/${tag}`, { method: 'HEAD', headers: { accept } }).catch(() => undefined);
+  const digest = head?.headers.get('docker-content-digest');
+  if (digest) await fetch(`http://${registry}/v2/${repository}/manifests/${digest}`, { method: 'DELETE' }).catch(() => undefined);
+}

@@ -1,10 +1,10 @@
 // Shared set-up for the rtbuild integration tests: fixture runtime bases, the CLI as a child process,
 // a package registry (npm) and a package index (pip) on 127.0.0.1, running a built function, and
 // scanning every layer of an image. (Belongs in test/support/ once the owners agree.)
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { type IncomingMessage, type ServerResponse, createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extract } from 'tar-stream';
@@ -263,4 +263,35 @@ export async function askUnderKymaLaunch(engine: Engine, manifest: FunctionResou
   } finally {
     await container.remove();
   }
+}
+
+/** Copies an image from the Docker engine into Podman's storage (docker save | podman load), once. */
+export async function intoPodman(podman: Engine, podmanHost: string, image: string): Promise<void> {
+  if (await podman.imageExists(image)) return;
+  await new Promise<void>((resolve, reject) => {
+    const save = spawn('docker', ['save', image], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const load = spawn('podman', ['--url', podmanHost, 'load', '-q'], { stdio: [save.stdout, 'ignore', 'pipe'] });
+    let stderr = '';
+    load.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    load.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`podman load of ${image} failed: ${stderr}`))));
+  });
+}
+
+/**
+ * Pulls into Podman from a registry on 127.0.0.1 (plain HTTP): Podman's Docker-compatible pull insists
+ * on TLS for it, its own API takes tlsVerify=false.
+ */
+export async function podmanPull(podmanHost: string, reference: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const req = request(
+      { socketPath: podmanHost.replace(/^unix:\/\//, ''), method: 'POST', path: `/v4.0.0/libpod/images/pull?reference=${encodeURIComponent(reference)}&tlsVerify=false&quiet=true` },
+      (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => (response.statusCode === 200 && !body.includes('"error"') ? resolve() : reject(new Error(`podman pull ${reference}: ${body}`))));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
 }

@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
-import type Docker from 'dockerode';
 import { BuildNetworks, buildImage } from '../../src/engine/build.js';
 import { ClassicSteps, runStepExit } from '../../src/engine/build-failure.js';
+import type { EngineHttp } from '../../src/engine/http.js';
 import type { Builder } from '../../src/engine/index.js';
 import { messageText } from '../../src/engine/json-stream.js';
 import { BuildFailedError } from '../../src/errors.js';
@@ -19,12 +19,12 @@ function summary(engineMessage: string): string {
   return new BuildFailedError({ engineMessage, ...runStepExit(engineMessage) }).message.replace(/^image build failed: /, '');
 }
 
-/** Plays a captured build stream through the engine's build, as dockerode would deliver it. */
+/** Plays a captured build stream through the engine's build, as the engine's HTTP answer delivers it. */
 async function replay(file: string, builder: Builder): Promise<BuildFailedError> {
   const lines = readFileSync(join(fixtures, file), 'utf8').split('\n').filter(Boolean).map((line) => `${line}\n`);
-  const docker = { buildImage: () => Promise.resolve(Readable.from(lines)) } as unknown as Docker;
+  const http = { target: {}, request: () => Promise.resolve(Readable.from(lines)) } as unknown as EngineHttp;
   const progress: string[] = [];
-  const failure = await buildImage(docker, new BuildNetworks(docker), Readable.from([]), { builder, networkMode: 'none', onProgress: (e) => progress.push(e.text) }).then(
+  const failure = await buildImage(http, new BuildNetworks(http), Readable.from([]), { builder, networkMode: 'none', onProgress: (e) => progress.push(e.text) }).then(
     () => assert.fail('the build should fail'),
     (error: unknown) => error,
   );

@@ -48,3 +48,43 @@ test('an auth value that is not user:password is a clear error', async () => {
     (error: unknown) => error instanceof RegistryAuthError && /docker login a\.io/.test(error.hint ?? ''),
   );
 });
+
+// The registry client (fast-path pushes) answers the registry's challenge once: a token from the realm a
+// Bearer challenge names, fetched with the Docker config's credentials for the repository's scope.
+test('a Bearer challenge: a token from its realm for the repository, then the request again with it', async () => {
+  const { createServer } = await import('node:http');
+  const { RegistryClient, parseChallenge, isLoopbackRegistry } = await import('../../src/registry/client.js');
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? '-'}`);
+    const address = server.address() as { port: number };
+    if (req.url?.startsWith('/token')) {
+      res.writeHead(req.headers.authorization === `Basic ${basic('ann', 'pw')}` ? 200 : 401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ token: 'tok' }));
+    } else if (req.headers.authorization !== 'Bearer tok') {
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${address.port}/token",service="reg"` });
+      res.end();
+    } else {
+      res.writeHead(200, { 'content-type': 'application/vnd.docker.distribution.manifest.v2+json' });
+      res.end('{"schemaVersion":2}');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  try {
+    const { port } = server.address() as { port: number };
+    const client = new RegistryClient(`127.0.0.1:${port}`, { serveraddress: `127.0.0.1:${port}`, username: 'ann', password: 'pw' });
+    const manifest = await client.manifest('team/fn', '1');
+    assert.equal(manifest?.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+    assert.deepEqual(seen, [
+      'GET /v2/team/fn/manifests/1 -',
+      `GET /token?service=reg&scope=repository%3Ateam%2Ffn%3Apull%2Cpush Basic ${basic('ann', 'pw')}`,
+      'GET /v2/team/fn/manifests/1 Bearer tok',
+    ]);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+  assert.deepEqual(parseChallenge('Basic realm="rt-test"'), { scheme: 'basic', params: { realm: 'rt-test' } });
+  assert.equal(isLoopbackRegistry('127.0.0.1:5000'), true);
+  assert.equal(isLoopbackRegistry('localhost'), true);
+  assert.equal(isLoopbackRegistry('registry.example:5000'), false);
+});

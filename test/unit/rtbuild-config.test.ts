@@ -79,15 +79,15 @@ describe('rtbuild configuration', () => {
       '-b, --base-image <ref>', '--for <target>', '-s, --source <dir>', '--manifest <file>', '--function <name>', '--function-name <name>', '--env <KEY=VALUE>',
       '-t, --tag <ref>', '-c, --config <file>', '--runtime <id>', '--build-arg <KEY=VALUE>',
       '--platform <os/arch>', '--push', '--network <mode>', '--builder <name>', '--npm-registry <url>', '--pip-index-url <url>',
-      '--npmrc <file>', '--pip-conf <file>', '--source-url <url>', '--no-cache',
+      '--npmrc <file>', '--pip-conf <file>', '--source-url <url>', '--no-cache', '--no-fast-path', '--cache-dir <dir>',
     ]);
     const envNames = Object.values(RTBUILD_SETTINGS).flatMap((row) => ('env' in row && row.env ? [row.env] : []));
     assert.deepEqual(envNames.sort(), [
-      'RTBUILD_BASE_IMAGE', 'RTBUILD_BUILDER', 'RTBUILD_FOR', 'RTBUILD_FUNCTION', 'RTBUILD_FUNCTION_NAME', 'RTBUILD_MANIFEST', 'RTBUILD_NETWORK', 'RTBUILD_NPMRC', 'RTBUILD_NPM_REGISTRY', 'RTBUILD_PIP_CONF', 'RTBUILD_PIP_INDEX_URL',
+      'RTBUILD_BASE_IMAGE', 'RTBUILD_BUILDER', 'RTBUILD_CACHE_DIR', 'RTBUILD_FOR', 'RTBUILD_FUNCTION', 'RTBUILD_FUNCTION_NAME', 'RTBUILD_MANIFEST', 'RTBUILD_NETWORK', 'RTBUILD_NO_FAST_PATH', 'RTBUILD_NPMRC', 'RTBUILD_NPM_REGISTRY', 'RTBUILD_PIP_CONF', 'RTBUILD_PIP_INDEX_URL',
       'RTBUILD_PLATFORM', 'RTBUILD_PUSH', 'RTBUILD_RUNTIME', 'RTBUILD_SOURCE', 'RTBUILD_SOURCE_URL', 'RTBUILD_TAGS', 'SOURCE_DATE_EPOCH',
     ]);
     assert.deepEqual(Object.keys(configFileSchema.shape).sort(), [
-      'baseImage', 'buildArgs', 'builder', 'env', 'functionName', 'manifest', 'network', 'npmRegistry', 'npmrc', 'pipConf', 'pipIndexUrl', 'platform', 'push', 'runtime', 'sourceUrl', 'tags', 'target',
+      'baseImage', 'buildArgs', 'builder', 'env', 'functionName', 'manifest', 'network', 'noFastPath', 'npmRegistry', 'npmrc', 'pipConf', 'pipIndexUrl', 'platform', 'push', 'runtime', 'sourceUrl', 'tags', 'target',
     ]);
     for (const row of Object.values(RTBUILD_SETTINGS)) {
       if ('flag' in row && row.flag) assert.equal(new Option(row.flag.spelling).attributeName(), row.flag.name, `commander names ${row.flag.spelling} ${row.flag.name}`);
@@ -98,6 +98,14 @@ describe('rtbuild configuration', () => {
     await rm(join(dir, 'rtbuild.json'), { force: true });
     assert.equal((await loadBuildConfig({ baseImage: 'b:1', cache: false }, {}, dir)).noCache, true);
     assert.equal((await loadBuildConfig({ baseImage: 'b:1', cache: true }, {}, dir)).noCache, false);
+    // commander gives --no-fast-path as fastPath: false, and fastPath: true when it is not given.
+    assert.equal((await loadBuildConfig({ baseImage: 'b:1', fastPath: false }, {}, dir)).noFastPath, true);
+    assert.equal((await loadBuildConfig({ baseImage: 'b:1', fastPath: true }, {}, dir)).noFastPath, false);
+    assert.equal((await loadBuildConfig({ baseImage: 'b:1' }, { RTBUILD_NO_FAST_PATH: 'true' }, dir)).noFastPath, true);
+    const cache = await loadBuildConfig({ baseImage: 'b:1' }, { HOME: '/home/u' }, dir);
+    assert.equal(cache.cacheDir, '/home/u/.cache/rtbuild');
+    assert.equal((await loadBuildConfig({ baseImage: 'b:1' }, { XDG_CACHE_HOME: '/xdg', RTBUILD_CACHE_DIR: 'rel' }, dir)).cacheDir, join(dir, 'rel'));
+    assert.equal((await loadBuildConfig({ baseImage: 'b:1' }, { XDG_CACHE_HOME: '/xdg' }, dir)).cacheDir, '/xdg/rtbuild');
     await assert.rejects(loadBuildConfig({ baseImage: 'b:1' }, { RTBUILD_NETWORK: 'bridge' }, dir), /^InvalidInputError: RTBUILD_NETWORK="bridge" is not one of default, host, none$/m);
     await assert.rejects(loadBuildConfig({ baseImage: 'b:1' }, { SOURCE_DATE_EPOCH: 'soon' }, dir), /SOURCE_DATE_EPOCH="soon" is not a whole number of seconds/);
     await assert.rejects(loadBuildConfig({ baseImage: 'b:1', runtime: 'cobol85' }, {}, dir), (error: unknown) => error instanceof InvalidInputError && /unknown runtime "cobol85"/.test(error.message) && /nodejs24/.test(error.hint ?? ''));

@@ -11,7 +11,7 @@ import { buildFailureHint } from '../../src/rtbuild/function/builder.js';
 import { packContext, planFunctionImage } from '../../src/rtbuild/function/plan.js';
 import { depsLayout, generateDockerfile } from '../../src/rtbuild/function/dockerfile.js';
 import type { FunctionInput } from '../../src/rtbuild/function/input.js';
-import { installScript } from '../../src/rtbuild/function/install-script.js';
+import { installScript, rootScriptsOf } from '../../src/rtbuild/function/install-script.js';
 import { requirementLines } from '../../src/rtbuild/function/source.js';
 import { createRedactor, secretValues } from '../../src/rtbuild/function/secrets.js';
 import { loadBuildConfig } from '../../src/config/rtbuild.js';
@@ -31,6 +31,9 @@ const nodeBase: BaseFacts = {
   installDir: '/kubeless',
   moduleName: 'handler',
   pythonPath: undefined,
+  layers: [],
+  size: 0,
+  onBuild: [],
 };
 
 /** A source folder as rtbuild's input. */
@@ -84,6 +87,16 @@ describe('the generated Dockerfile', () => {
     ]);
     const python = installScript({ family: 'python', layout: depsLayout('function', 'python', '/fn'), lockfile: undefined, credential: true, secrets: 'mount', user: { uid: '1000', gid: '0' } });
     assert.match(python, /^PIP_CONFIG_FILE=\/run\/rtbuild\/credential HOME=\/tmp python3 \/rtbuild\/tools\/drop\.py 1000 0 python3 -m pip install .*--target '\/fn\/lib' -r requirements\.txt$/m);
+  });
+
+  test('install.sh runs npm rebuild only when the Function or an installed package has install scripts, and prepare only when there is one (issue 16)', () => {
+    const plain = installScript({ family: 'nodejs', layout, lockfile: undefined, credential: false, secrets: 'mount', user: { uid: '1000', gid: '1000' }, rootScripts: rootScriptsOf({ scripts: { test: 'x' } }) });
+    assert.match(plain, /^if ! command -v grep >\/dev\/null 2>&1 \|\| grep -qs '"hasInstallScript": true' node_modules\/\.package-lock\.json; then\n {2}echo .*\n {2}HOME=\/tmp .* npm rebuild --foreground-scripts\nfi$/m);
+    assert.doesNotMatch(plain, /prepare/);
+    const own = installScript({ family: 'nodejs', layout, lockfile: undefined, credential: false, secrets: 'mount', user: { uid: '1000', gid: '1000' }, rootScripts: rootScriptsOf({ scripts: { postinstall: 'x', prepare: 'y' } }) });
+    assert.match(own, /^HOME=\/tmp .* npm rebuild --foreground-scripts$/m, 'its own install script: always');
+    assert.doesNotMatch(own, /^if /m);
+    assert.match(own, /^HOME=\/tmp .* npm run --if-present --foreground-scripts prepare$/m);
   });
 
   test('--for kyma: Node dependencies in /usr/src/app/node_modules, Python ones in /opt/function-deps on PYTHONPATH after the base image’s; no sources (OVR-BAKED)', () => {
@@ -231,7 +244,7 @@ describe('base image, requirements and secrets', () => {
   const image = (user: string, env: Record<string, string>): ImageInfo => ({
     id: 'sha256:id',
     repoTags: [],
-    repoDigests: ['rt/nodejs20@sha256:abc'],
+    repoDigests: [`localhost/rt/nodejs20@sha256:${'b'.repeat(64)}`, `rt/nodejs20@sha256:${'a'.repeat(64)}`],
     user,
     env,
     exposedPorts: [],
@@ -248,7 +261,7 @@ describe('base image, requirements and secrets', () => {
 
   test('the base image must declare FUNC_RUNTIME and run as a numeric non-root user (FIN-BASE)', () => {
     const facts = baseFactsFromImage(parseReference('rt/nodejs20:dev'), image('1000', { FUNC_RUNTIME: 'nodejs20', KUBELESS_INSTALL_VOLUME: '/kubeless/' }), undefined);
-    assert.equal(facts.digest, 'sha256:abc');
+    assert.equal(facts.digest, `sha256:${'a'.repeat(64)}`, 'the digest in the registry base.name names, not Podman\'s local one');
     assert.equal(facts.installDir, '/kubeless');
     const x = parseReference('x');
     assert.throws(() => baseFactsFromImage(x, image('1000', {}), undefined), /does not declare FUNC_RUNTIME/);

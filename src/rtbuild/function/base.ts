@@ -5,7 +5,7 @@ import { join, posix } from 'node:path';
 import type { BuildConfig } from '../../config/rtbuild.js';
 import type { Engine, ImageInfo } from '../../engine/index.js';
 import { ImageNotFoundError, InvalidInputError, isRtError } from '../../errors.js';
-import { baseDigestOf } from '../../image/labels.js';
+import { registryDigestOf } from '../../image/labels.js';
 import { type Reference, formatReference } from '../../image/reference.js';
 import { DEFAULT_INSTALL_VOLUME, DEFAULT_MODULE_NAME, FAMILIES, RUNTIMES, type Runtime, type RuntimeFamily, runtimeById } from '../../platform/runtimes.js';
 import { resolveRegistryAuth } from '../../registry/auth.js';
@@ -23,6 +23,10 @@ export interface BaseFacts {
   moduleName: string;
   /** The image's PYTHONPATH (an override image appends its dependency folder: OVR-BAKED). */
   pythonPath: string | undefined;
+  /** The base image's layers (diff ids, bottom first), bytes and ONBUILD triggers; empty without an engine. */
+  layers: readonly string[];
+  size: number;
+  onBuild: readonly string[];
 }
 
 export type Reporter = (line: string) => void;
@@ -58,12 +62,15 @@ export function baseFactsFromImage(reference: Reference, info: ImageInfo, wanted
     reference,
     name,
     id: info.id,
-    digest: baseDigestOf(info.repoDigests, info.id),
+    digest: registryDigestOf(info.repoDigests, reference),
     runtime,
     user: info.user,
     installDir,
     moduleName: info.env.MOD_NAME ?? DEFAULT_MODULE_NAME,
     pythonPath: info.env.PYTHONPATH,
+    layers: info.layers,
+    size: info.size,
+    onBuild: info.onBuild ?? [],
   };
 }
 
@@ -86,7 +93,9 @@ function platformMatches(info: ImageInfo, platform: string): boolean {
 export async function resolveBase(engine: Engine, config: BuildConfig, report: Reporter, env: NodeJS.ProcessEnv, wanted: Runtime | undefined = config.runtime): Promise<BaseFacts> {
   const reference = config.baseImage;
   const name = formatReference(reference);
-  if (!(await engine.imageExists(name))) {
+  // One request says whether the engine has it and what it is (issue 16: no exists-then-inspect).
+  let info = await engine.findImage(name);
+  if (info === undefined) {
     report(`base image ${name} is not in the engine; pulling it${config.platform ? ` for ${config.platform}` : ''}`);
     try {
       await pullBase(engine, reference, env, config.platform);
@@ -97,8 +106,8 @@ export async function resolveBase(engine: Engine, config: BuildConfig, report: R
         hint: `check --base-image; build the base image first, or make its registry reachable (docker pull ${name})`,
       });
     }
+    info = await engine.inspectImage(name);
   }
-  let info = await engine.inspectImage(name);
   const platform = config.platform;
   if (platform !== undefined && !platformMatches(info, platform)) {
     report(`base image ${name} is ${info.os}/${info.architecture} here; pulling it for ${platform}`);
@@ -150,5 +159,8 @@ export async function assumedBase(config: BuildConfig, folder: string = config.s
     installDir: DEFAULT_INSTALL_VOLUME,
     moduleName: DEFAULT_MODULE_NAME,
     pythonPath: undefined,
+    layers: [],
+    size: 0,
+    onBuild: [],
   };
 }

@@ -3,11 +3,12 @@
 // It never names nor pushes the image: publishers do (src/rtbuild/publish/). Throws RtErrors; never
 // exits, never prints (progress goes to the given reporter).
 import type { BuildConfig, BuildTarget } from '../../config/rtbuild.js';
-import type { Engine } from '../../engine/index.js';
+import { type Engine, pairLayersWithHistory } from '../../engine/index.js';
 import { BuildFailedError, SecretLeakedError } from '../../errors.js';
 import { runtimeById, type Family } from '../../platform/runtimes.js';
-import { type BaseFacts, type Reporter, resolveBase } from './base.js';
+import { type Reporter, resolveBase } from './base.js';
 import { DEPS_STAGE } from './dockerfile.js';
+import { type AssembledImage, fastPathImage, rememberDepsLayer } from './fast-path.js';
 import type { FunctionInput } from './input.js';
 import { INSTALL_MARKER, SCAN_EXIT, SCAN_LINE } from './install-script.js';
 import { type FunctionImagePlan, packContext, planFunctionImage } from './plan.js';
@@ -32,10 +33,14 @@ export interface FunctionImage {
   timingsMs: { validate: number; build: number };
   /** --for kyma: the handler's text, the manifest's inline source. */
   handler: string | undefined;
+  /** build: the engine's builder made it; fast: the fast path appended the source layer without a build. */
+  path: 'build' | 'fast';
+  /** The fast path's image as bytes, for a registry publisher that sends it without the engine. */
+  assembled?: AssembledImage;
 }
 
 /** What `rtbuild --json` prints: the built image, its tags and where it was pushed. */
-export interface FunctionImageResult extends Omit<FunctionImage, 'id' | 'timingsMs' | 'handler'> {
+export interface FunctionImageResult extends Omit<FunctionImage, 'id' | 'timingsMs' | 'handler' | 'assembled'> {
   imageId: string;
   tags: string[];
   pushed: { reference: string; digest: string }[];
@@ -81,11 +86,17 @@ function redacted(failure: BuildFailedError, plan: FunctionImagePlan, hint: stri
   );
 }
 
-/** The layers the build added, with the role each has in the generated Dockerfile. */
-async function addedLayers(engine: Engine, imageId: string, base: BaseFacts, plan: FunctionImagePlan): Promise<FunctionImage['layers']> {
+/**
+ * The layers the build added, with the role each has in the generated Dockerfile, and the image's size:
+ * the image's inspect and history read together, the base image's history length read while it built.
+ */
+async function builtLayers(engine: Engine, imageId: string, baseHistory: Promise<number>, plan: FunctionImagePlan): Promise<{ layers: FunctionImage['layers']; size: number }> {
   const roles: ('dependencies' | 'sources')[] = [...(plan.source.dependencies ? ['dependencies' as const] : []), ...(plan.target === 'function' ? ['sources' as const] : [])];
-  const layers = await engine.addedLayers(imageId, base.id ?? base.name);
-  return layers.map((layer, index) => ({ role: roles[index] ?? 'sources', diffId: layer.diffId, size: layer.size }));
+  const [info, history, baseEntries] = await Promise.all([engine.inspectImage(imageId), engine.imageHistory(imageId), baseHistory]);
+  // The history lists the base image's entries first (oldest), then those the build added.
+  const added = history.slice(0, Math.max(0, history.length - baseEntries)).reverse();
+  const layers = pairLayersWithHistory(info.layers.slice(plan.base.layers.length), added);
+  return { layers: layers.map((layer, index) => ({ role: roles[index] ?? 'sources', diffId: layer.diffId, size: layer.size })), size: info.size };
 }
 
 /** The runtime a Function resource asks for (spec.runtime), as --runtime would. */
@@ -110,7 +121,21 @@ export async function buildFunctionImage(engine: Engine, config: BuildConfig, in
   );
   for (const note of plan.notes) report(note);
   const validated = Date.now();
+  const common = { name: plan.name, target: plan.target, runtime: base.runtime.id, baseImage: { name: base.name, digest: base.digest, user: base.user } };
+  const handler = plan.target === 'kyma' ? await handlerText(plan.source) : undefined;
 
+  const fast = await fastPathImage({ engine, config, plan, report, env });
+  if (typeof fast !== 'string') {
+    const done = Date.now();
+    report(`fast path: ${fast.sourceLayer ? `appended the source layer (${fast.sourceLayer.size} B)` : 'no new layer'}, no build; ${fast.id} in ${done - validated} ms`);
+    const { id, layers, size } = fast;
+    return { ...common, id, size, layers, timingsMs: { validate: validated - started, build: done - validated }, handler, path: 'fast', assembled: fast };
+  }
+  if (!config.noFastPath && !config.noCache && config.builder === 'buildkit') report(`building (no fast path: ${fast})`);
+
+  // Read while the engine builds: the base image's history length, to tell the added entries apart.
+  const baseHistory = engine.imageHistory(base.id ?? base.name).then((entries) => entries.length);
+  baseHistory.catch(() => undefined);
   let built;
   try {
     built = await engine.buildImage(packContext(plan), {
@@ -130,16 +155,8 @@ export async function buildFunctionImage(engine: Engine, config: BuildConfig, in
   const builtAt = Date.now();
   report(`built ${built.id} in ${((builtAt - validated) / 1000).toFixed(1)} s`);
 
-  const [info, layers] = await Promise.all([engine.inspectImage(built.id), addedLayers(engine, built.id, base, plan)]);
-  return {
-    id: built.id,
-    name: plan.name,
-    target: plan.target,
-    runtime: base.runtime.id,
-    baseImage: { name: base.name, digest: base.digest, user: base.user },
-    size: info.size,
-    layers,
-    timingsMs: { validate: validated - started, build: builtAt - validated },
-    handler: plan.target === 'kyma' ? await handlerText(plan.source) : undefined,
-  };
+  const { layers, size } = await builtLayers(engine, built.id, baseHistory, plan);
+  const depsLayer = layers.find((layer) => layer.role === 'dependencies');
+  if (depsLayer) await rememberDepsLayer({ config, plan }, depsLayer);
+  return { ...common, id: built.id, size, layers, timingsMs: { validate: validated - started, build: builtAt - validated }, handler, path: 'build' };
 }

@@ -6,7 +6,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { BuildConfig } from '../../config/rtbuild.js';
 import { InvalidInputError } from '../../errors.js';
-import { type FunctionResource, functionNameFrom, parseFunctionResources } from '../../platform/function-resource.js';
+import type { FunctionResource } from '../../platform/function-resource.js';
+import { functionNameFrom } from '../../platform/function-names.js';
 import type { InlineSources } from './source.js';
 
 export interface FunctionInput {
@@ -56,6 +57,8 @@ export async function functionInputs(config: Pick<BuildConfig, 'source' | 'funct
   const source = resolve(config.source);
   const found = await stat(source).catch(() => undefined);
   if (found?.isFile()) {
+    // The schema and the YAML parser load only for a YAML source: they cost ~70 ms of a start.
+    const { parseFunctionResources } = await import('../../platform/function-resource.js');
     const fns = selectFunctions(source, parseFunctionResources(await readFile(source, 'utf8'), source), config);
     return fns.map((fn) => {
       const inline = fn.spec.source.inline as NonNullable<FunctionResource['spec']['source']['inline']>;

@@ -1,7 +1,8 @@
 // `rtbuild --for kyma` (contract section 12): what a Function run by Kyma's buildless launch can be
 // made of, and the Function resource that runs the override image (OVR-MANIFEST).
 import { InvalidInputError } from '../../errors.js';
-import { FUNCTION_API_VERSION, FUNCTION_KIND, type FunctionEnvVar, type FunctionResource } from '../../platform/function-resource.js';
+import type { FunctionEnvVar, FunctionResource } from '../../platform/function-resource.js';
+import { FUNCTION_API_VERSION, FUNCTION_KIND } from '../../platform/function-names.js';
 import type { BaseFacts } from './base.js';
 import type { FunctionSource } from './source.js';
 

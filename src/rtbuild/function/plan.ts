@@ -24,7 +24,7 @@ import {
   kymaPythonPath,
 } from './dockerfile.js';
 import type { FunctionInput } from './input.js';
-import { installTools, scanValues } from './install-script.js';
+import { installTools, rootScriptsOf, scanValues } from './install-script.js';
 import { checkKymaSources } from './kyma-function.js';
 import { type CredentialFile, type Redactor, createRedactor, readCredentialFile } from './secrets.js';
 import { type FunctionSource, inlineFunctionSource, readFunctionSource } from './source.js';
@@ -145,7 +145,9 @@ export async function planFunctionImage(config: BuildConfig, base: BaseFacts, in
     baseUser: base.user,
     pythonPath: target === 'kyma' && family.name === 'python' && deps ? kymaPythonPath(base.pythonPath) : undefined,
   });
-  const tools = deps ? installTools({ family: family.name, layout, lockfile: deps.lockfile, credential: withCredential, secrets: secretsBy, user }) : [];
+  const manifest = deps?.files.find((entry) => entry.path === family.manifest)?.content;
+  const rootScripts = family.name === 'nodejs' && manifest ? rootScriptsOf(JSON.parse(manifest.toString('utf8'))) : undefined;
+  const tools = deps ? installTools({ family: family.name, layout, lockfile: deps.lockfile, credential: withCredential, secrets: secretsBy, user, rootScripts }) : [];
 
   const context: ArchiveEntry[] = [{ path: 'Dockerfile', type: 'file', content: Buffer.from(dockerfile) }];
   if (target === 'function') {

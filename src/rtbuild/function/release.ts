@@ -6,10 +6,8 @@ import { type BuildConfig, NAME_PLACEHOLDER, tagsFor } from '../../config/rtbuil
 import type { Engine } from '../../engine/index.js';
 import { InvalidInputError } from '../../errors.js';
 import { formatReference } from '../../image/reference.js';
-import { renderFunctionResource } from '../../platform/function-resource.js';
 import { enginePublisher } from '../publish/engine.js';
 import { publishAll, publishedEntry } from '../publish/publisher.js';
-import { registryPublisher } from '../publish/registry.js';
 import { type FunctionImageResult, type Reporter, buildFunctionImage } from './builder.js';
 import { type FunctionInput, functionInputs } from './input.js';
 import { functionManifest } from './kyma-function.js';
@@ -25,17 +23,21 @@ export async function releaseFunctionImage(
   const image = await buildFunctionImage(engine, config, input, report, env);
   const tags = tagsFor(config, input.name);
   const started = Date.now();
-  const publisher = config.push ? registryPublisher(engine, { env, onProgress: (event) => report(`  ${event.text}`) }) : enginePublisher(engine);
+  // The registry's client and credentials are loaded only to push.
+  const publisher = config.push
+    ? (await import('../publish/registry.js')).registryPublisher(engine, { env, onProgress: (event) => report(`  ${event.text}`), report })
+    : enginePublisher(engine);
   if (tags.length > 0) report(`${config.push ? 'pushing' : 'tagging'} ${image.id} as ${tags.map(formatReference).join(', ')}`);
   const published = await publishAll(publisher, image, tags);
   const done = Date.now();
   const pushed = config.push ? published.map(publishedEntry) : [];
   for (const entry of pushed) report(`pushed ${entry.reference}@${entry.digest}`);
-  const { id, timingsMs, handler, ...facts } = image;
+  const { id, timingsMs, handler, assembled: _assembled, ...facts } = image;
   const first = config.push ? published[0] : tags[0];
+  // The YAML writer loads only for a Function resource to write (it costs ~70 ms of a start).
   const manifest =
     config.target === 'kyma' && first !== undefined
-      ? renderFunctionResource(
+      ? (await import('../../platform/function-resource.js')).renderFunctionResource(
           functionManifest({ name: input.name, runtimeId: image.runtime, image: formatReference(first), handler: handler ?? '', env: config.env, resource: input.resource }),
         )
       : undefined;

@@ -10,12 +10,13 @@ import type { Gate } from './gated.js';
  * image never needs it, so `rtbuild` without `base` does not load it.
  */
 async function rtcheck() {
-  const [{ runConformance }, { renderText }, { countResults, exitCodeForResults }] = await Promise.all([
+  const [{ runConformance }, { renderText }, { renderJson }, { countResults, exitCodeForResults }] = await Promise.all([
     import('../../rtcheck/runner.js'),
     import('../../rtcheck/report/text.js'),
+    import('../../rtcheck/report/json.js'),
     import('../../rtcheck/result.js'),
   ]);
-  return { runConformance, renderText, countResults, exitCodeForResults };
+  return { runConformance, renderText, renderJson, countResults, exitCodeForResults };
 }
 
 export interface ContractVerdict {
@@ -24,6 +25,8 @@ export interface ContractVerdict {
   warned: number;
   skipped: number;
   ms: number;
+  /** rtcheck's JSON report of the run (what `rtcheck IMAGE --json` prints). */
+  report: unknown;
 }
 
 export interface ContractGateOptions {
@@ -46,17 +49,19 @@ export function contractGate(options: ContractGateOptions): ContractGate {
     const name = formatReference(reference);
     options.report(`rtbuild base: checking ${name} against the runtime contract (rtcheck)`);
     const started = Date.now();
-    const { runConformance, renderText, countResults, exitCodeForResults } = await rtcheck();
+    const { runConformance, renderText, renderJson, countResults, exitCodeForResults } = await rtcheck();
     const summary = await runConformance({
       engine: options.engine,
       image: image.id,
+      // The report's header names what is checked: the tag (the image has no name yet; its id is in the hint).
+      label: name,
       ...(options.runtime ? { runtime: options.runtime } : {}),
       strict: options.strict,
       log: () => {},
     });
     options.report(renderText(summary).trimEnd());
     const counts = countResults(summary.results);
-    last = { passed: counts.pass, failed: counts.fail, warned: counts.warn, skipped: counts.skip, ms: Date.now() - started };
+    last = { passed: counts.pass, failed: counts.fail, warned: counts.warn, skipped: counts.skip, ms: Date.now() - started, report: JSON.parse(renderJson(summary)) as unknown };
     if (exitCodeForResults(summary.results) !== 0) {
       const failed = summary.results.filter((r) => r.status === 'fail').map((r) => r.clause);
       throw new ContractFailedError(`${name} does not keep the runtime contract (failed: ${failed.join(', ')}); it was not pushed`, {

@@ -3,10 +3,12 @@
 // local engine, a registry); features are added by wrapping one (gated.ts: publish only what passes a
 // gate), never by flags on it. Builders never publish.
 import { type Reference, formatReference } from '../../image/reference.js';
+import type { AssembledImage } from '../function/fast-path.js';
 
-/** What a publisher needs of a built image: its id in the engine. */
+/** What a publisher needs of a built image: its id in the engine (and the fast path's bytes, if it made it). */
 export interface PublishableImage {
   readonly id: string;
+  readonly assembled?: AssembledImage | undefined;
 }
 
 export interface Publisher {
