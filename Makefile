@@ -68,6 +68,8 @@ bench: build engine registry bases base-images ## benchmarks: each prints a JSON
 	. scripts/lib.sh && { command -v wrk >/dev/null || apt_install wrk || die "the benchmarks need wrk (Debian: apt-get install wrk)"; }
 	cd base-images/nodejs && npm run --silent bench
 	bash base-images/python312/scripts/bench.sh
+	$(WITH_BASES) npx tsx bench/runtime-http.ts
+	$(WITH_BASES) npx tsx bench/soak.ts
 	$(WITH_BASES) npx tsx bench/cold-start.ts
 	$(WITH_BASES) npx tsx bench/rtbuild.ts
 

@@ -2,6 +2,7 @@
 // profile, image user, function copied into the volume). One table of cases runs against both
 // runtimes: the same requests must give the same status codes, content types and bodies, to the word.
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Engine } from '../../src/engine/index.js';
@@ -233,6 +234,38 @@ for (const runtime of RUNTIMES) {
       assert.equal(response.status, 200);
       assert.equal(await response.text(), 'slept');
       assert.equal(await exited, 0, await subject.logTail(40));
+    });
+  });
+}
+
+for (const runtime of RUNTIMES) {
+  describe(`${runtime.image}: stopping with a client stalled mid-body`, () => {
+    let subject: FunctionContainer;
+    before(async () => {
+      subject = await startFunction(await testEngine(), runtime.image, runtime.probe, { env: { FUNC_TIMEOUT: '60' } });
+    });
+    after(async () => {
+      await subject?.remove();
+    });
+
+    test('LC-TERM: a request whose body never arrived is not in flight: SIGTERM does not wait FUNC_TIMEOUT for it (issue 15 #4)', async () => {
+      const stalled = connect({ host: '127.0.0.1', port: subject.port });
+      stalled.on('error', () => undefined);
+      let received = '';
+      stalled.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      try {
+        // Expect: 100-continue makes the runtime say when it has read the head; then 3 of 100 bytes.
+        stalled.write('POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n');
+        await pollUntil('100 Continue', () => Promise.resolve(received.startsWith('HTTP/1.1 100 Continue') ? true : undefined), { timeoutMs: 5000, intervalMs: 10 });
+        stalled.write('abc');
+        const exited = subject.container.wait();
+        await subject.container.kill('SIGTERM');
+        // Before the fix the Node runtime waited FUNC_TIMEOUT (60 s) for "1 invocation(s) in flight".
+        const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running 20 s after SIGTERM'), 20_000).unref())]);
+        assert.equal(code, 0, await subject.logTail(20));
+      } finally {
+        stalled.destroy();
+      }
     });
   });
 }

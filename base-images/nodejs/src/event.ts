@@ -10,33 +10,45 @@ export const STRUCTURED_MEDIA_TYPE = 'application/cloudevents+json';
 
 const REQUIRED = ['id', 'source', 'specversion', 'type'] as const;
 
-/** CloudEvent attributes (context attributes and extensions), by name without the `ce-` prefix. */
-export type CeAttributes = Record<string, unknown>;
+/** CloudEvent attributes (context attributes and extensions) by their event field name, `ce-<name>`. */
+export type CeFields = Record<`ce-${string}`, unknown>;
 
 export type CloudEventResult =
   | { kind: 'plain' }
-  | { kind: 'cloudevent'; attributes: CeAttributes; data: unknown }
+  | { kind: 'cloudevent'; fields: CeFields; data: unknown }
   | { kind: 'invalid'; message: string };
 
-function percentDecode(value: string): string {
+/**
+ * EV-BINARY: one round of percent-decoding; undefined for a `%` without two hex digits after it or
+ * escapes that are not UTF-8. The CloudEvents HTTP binding (1.0.2, §3.1.3.2) says such values MUST be
+ * rejected; keeping the raw text (as this runtime did) or U+FFFD (as the Python one did) would hand the
+ * function a value its sender never meant.
+ */
+function percentDecode(value: string): string | undefined {
   if (!value.includes('%')) return value;
   try {
     return decodeURIComponent(value);
   } catch {
-    return value;
+    return undefined;
   }
 }
 
-function validate(attributes: CeAttributes, mode: string): string | undefined {
-  const missing = REQUIRED.filter((name) => typeof attributes[name] !== 'string' || attributes[name] === '');
+/** EV-STRUCTURED: standard base64 (RFC 4648 §4) with its padding, nothing else. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function validate(fields: CeFields, mode: string): string | undefined {
+  const specversion = fields['ce-specversion'];
+  if (specversion === '1.0' && nonEmpty(fields['ce-id']) && nonEmpty(fields['ce-source']) && nonEmpty(fields['ce-type'])) return undefined;
+  const missing = REQUIRED.filter((name) => !nonEmpty(fields[`ce-${name}`]));
   if (missing.length > 0) {
     const list = missing.map((m) => (mode === 'binary' ? `ce-${m}` : m)).join(', ');
     return `Bad Request: invalid ${mode}-mode CloudEvent: missing required attribute${missing.length > 1 ? 's' : ''} ${list}`;
   }
-  if (attributes.specversion !== '1.0') {
-    return `Bad Request: invalid ${mode}-mode CloudEvent: specversion ${JSON.stringify(attributes.specversion)} is not supported (expected "1.0")`;
-  }
-  return undefined;
+  return `Bad Request: invalid ${mode}-mode CloudEvent: specversion ${JSON.stringify(specversion)} is not supported (expected "1.0")`;
+}
+
+function nonEmpty(value: unknown): boolean {
+  return typeof value === 'string' && value !== '';
 }
 
 /** Binary mode (EV-BINARY): a ce-specversion header, or both ce-type and ce-source. */
@@ -53,30 +65,42 @@ export function readCloudEvent(headers: IncomingHttpHeaders, media: string, body
     if (typeof body !== 'object' || body === null || Array.isArray(body) || Buffer.isBuffer(body)) {
       return { kind: 'invalid', message: 'Bad Request: invalid structured-mode CloudEvent: the body must be a JSON object' };
     }
-    const attributes: CeAttributes = {};
+    const fields: CeFields = {};
     let data: unknown;
+    let base64: unknown;
     for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
       if (key === 'data') data = value;
-      else if (key === 'data_base64') {
-        if (!('data' in body) && typeof value === 'string') data = Buffer.from(value, 'base64');
-      } else attributes[key] = value;
+      else if (key === 'data_base64') base64 = value;
+      else fields[`ce-${key}`] = value;
     }
-    const problem = validate(attributes, 'structured');
-    return problem === undefined ? { kind: 'cloudevent', attributes, data } : { kind: 'invalid', message: problem };
+    const problem = validate(fields, 'structured');
+    if (problem !== undefined) return { kind: 'invalid', message: problem };
+    if (base64 !== undefined && !('data' in body)) {
+      // An invalid data_base64 is refused, not decoded leniently into whatever bytes come out (unified).
+      if (typeof base64 !== 'string' || !BASE64.test(base64)) {
+        return { kind: 'invalid', message: 'Bad Request: invalid structured-mode CloudEvent: data_base64 is not valid base64' };
+      }
+      data = Buffer.from(base64, 'base64');
+    }
+    return { kind: 'cloudevent', fields, data };
   }
   if (isBinary(headers)) {
-    const attributes: CeAttributes = {};
-    for (const name of Object.keys(headers)) {
-      if (name.length > 3 && name.startsWith('ce-')) {
+    const fields: CeFields = {};
+    for (const name in headers) {
+      // "ce-" and at least one more character
+      if (name.length > 3 && name.charCodeAt(0) === 0x63 && name.charCodeAt(1) === 0x65 && name.charCodeAt(2) === 0x2d) {
         const value = headers[name];
-        const text = Array.isArray(value) ? value.join(',') : (value ?? '');
-        attributes[name.slice(3)] = percentDecode(text);
+        const decoded = percentDecode(Array.isArray(value) ? value.join(',') : (value ?? ''));
+        if (decoded === undefined) {
+          return { kind: 'invalid', message: `Bad Request: invalid binary-mode CloudEvent: ${name} is not valid percent-encoded UTF-8` };
+        }
+        fields[name as `ce-${string}`] = decoded;
       }
     }
     const contentType = headers['content-type'];
-    if (contentType !== undefined) attributes.datacontenttype = contentType;
-    const problem = validate(attributes, 'binary');
-    return problem === undefined ? { kind: 'cloudevent', attributes, data: body } : { kind: 'invalid', message: problem };
+    if (contentType !== undefined) fields['ce-datacontenttype'] = contentType;
+    const problem = validate(fields, 'binary');
+    return problem === undefined ? { kind: 'cloudevent', fields, data: body } : { kind: 'invalid', message: problem };
   }
   return { kind: 'plain' };
 }
@@ -104,22 +128,28 @@ export function buildEvent(
   response: Response,
   sdk: Sdk,
 ): FunctionEvent {
+  // One shape for every event: the standard fields and the SDK first, extensions after them.
+  const fields: CeFields = cloudEvent.kind === 'cloudevent' ? cloudEvent.fields : {};
   const event: FunctionEvent = {
-    'ce-type': undefined,
-    'ce-source': undefined,
-    'ce-eventtypeversion': undefined,
-    'ce-specversion': undefined,
-    'ce-id': undefined,
-    'ce-time': undefined,
-    'ce-datacontenttype': undefined,
-    data,
+    'ce-type': fields['ce-type'],
+    'ce-source': fields['ce-source'],
+    'ce-eventtypeversion': fields['ce-eventtypeversion'],
+    'ce-specversion': fields['ce-specversion'],
+    'ce-id': fields['ce-id'],
+    'ce-time': fields['ce-time'],
+    'ce-datacontenttype': fields['ce-datacontenttype'],
+    data: cloudEvent.kind === 'cloudevent' ? cloudEvent.data : data,
     tracer,
     extensions: { request, response },
-    ...sdk,
+    emitCloudEvent: sdk.emitCloudEvent,
+    publishCloudEvent: sdk.publishCloudEvent,
+    buildResponseCloudEvent: sdk.buildResponseCloudEvent,
+    setResponseStatus: sdk.setResponseStatus,
+    setResponseHeader: sdk.setResponseHeader,
+    setResponseContentType: sdk.setResponseContentType,
   };
   if (cloudEvent.kind === 'cloudevent') {
-    for (const [name, value] of Object.entries(cloudEvent.attributes)) event[`ce-${name}`] = value;
-    event.data = cloudEvent.data;
+    for (const name in fields) if (!(name in event)) event[name as `ce-${string}`] = fields[name as `ce-${string}`];
   }
   return event;
 }

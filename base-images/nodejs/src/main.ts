@@ -3,8 +3,8 @@
 // the function is loaded before the port opens, so /healthz is 200 only for a loaded function
 // (LOAD-READY, LOAD-FAIL).
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
+import { createHttpServer } from './http-server';
 import { LoadError, loadFunction } from './load';
 import { consoleLog, describeError, type Log } from './log';
 import { OptionsError, parseOptions, type Options } from './options';
@@ -64,7 +64,7 @@ async function main(log: Log): Promise<void> {
   }
 
   const runtime = createRuntime({ options, fn, telemetry, log });
-  const server = http.createServer(runtime.serverOptions, runtime.listener);
+  const server = createHttpServer(runtime);
   server.on('error', (err) => {
     log.error(`cannot listen on port ${options.FUNC_PORT}: ${err.message}`);
     process.exit(1);

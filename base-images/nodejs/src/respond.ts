@@ -1,6 +1,7 @@
 // Return values, runtime errors and preflights → HTTP responses (RES-VALUE, RES-ERROR, RES-TIMEOUT,
 // HTTP-ROUTE). Every error body here is a short fixed text: never a stack or a path (HTTP-NOLEAK).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ExpressResponse } from './express-compat';
 
 const TEXT = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -9,6 +10,14 @@ const BYTES = 'application/octet-stream';
 export const INTERNAL_ERROR = 'Internal server error';
 export const REQUEST_TIMEOUT = 'Request Timeout';
 
+/** Writes the head of a runtime-made answer in one writeHead (and the CORS header when due). */
+function head(res: ServerResponse, status: number, fields: (string | number)[], bodyLength: number): void {
+  if (res instanceof ExpressResponse) {
+    res.bodyLength = bodyLength;
+    res.runtimeHead(status, fields);
+  } else res.writeHead(status, fields as string[]);
+}
+
 /** A runtime-made plain-text response; its headers win over any the handler set. */
 export function sendText(res: ServerResponse, status: number, text: string, close = false): void {
   if (res.headersSent) {
@@ -16,10 +25,10 @@ export function sendText(res: ServerResponse, status: number, text: string, clos
     return;
   }
   const body = Buffer.from(text, 'utf8');
-  res.statusCode = status;
-  res.setHeader('Content-Type', TEXT);
-  res.setHeader('Content-Length', body.length);
-  if (close) res.setHeader('Connection', 'close');
+  // writeHead's fields replace headers of the same name the handler set (Content-Type included).
+  const fields: (string | number)[] = ['Content-Type', TEXT, 'Content-Length', body.length];
+  if (close) fields.push('Connection', 'close');
+  head(res, status, fields, body.length);
   res.end(body);
 }
 
@@ -49,13 +58,10 @@ export function sendValue(res: ServerResponse, value: unknown): void {
       type = JSON_TYPE;
     }
   }
-  if (body === undefined) {
-    res.setHeader('Content-Length', 0);
-    res.end();
-    return;
-  }
-  if (type !== undefined && !res.hasHeader('Content-Type')) res.setHeader('Content-Type', type);
-  res.setHeader('Content-Length', typeof body === 'string' ? Buffer.byteLength(body) : body.length);
+  const length = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  const fields: (string | number)[] = ['Content-Length', length];
+  if (type !== undefined && !res.hasHeader('Content-Type')) fields.push('Content-Type', type);
+  head(res, res.statusCode, fields, length);
   res.end(body);
 }
 

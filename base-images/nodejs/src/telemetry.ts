@@ -1,10 +1,11 @@
-// OpenTelemetry set-up (TR-*) with @opentelemetry/sdk-node. Call setupTelemetry() before the user's
-// function is loaded, so that the http/https modules the function requires are already instrumented
-// for outgoing propagation.
+// OpenTelemetry set-up (TR-*) with @opentelemetry/sdk-node: the provider, context manager, propagators
+// and the outgoing instrumentation. Call setupTelemetry() before the user's function is loaded, so that
+// the http/https modules the function requires are already instrumented for outgoing propagation.
 //
-// The runtime creates each SERVER span itself (server.ts) rather than through instrumentation-http's
-// incoming hook, which is much cheaper; instrumentation-http (outgoing only) and instrumentation-undici
-// (fetch) inject the trace context into the calls user code makes.
+// The runtime makes each SERVER span itself (server-span.ts), not through instrumentation-http's
+// incoming hook, and exports with its own OTLP/JSON writer (otlp-json.ts): both cost far less CPU per
+// request (issue 16, profiled). instrumentation-http (outgoing only) and instrumentation-undici (fetch)
+// inject the trace context into the calls user code makes.
 import { trace, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator, setGlobalErrorHandler } from '@opentelemetry/core';
@@ -12,15 +13,19 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import type { ExportResult } from '@opentelemetry/core';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, NoopSpanProcessor, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Log } from './log';
 import { NODE_RUNTIME_ID, type Options } from './options';
+import { OtlpJsonExporter } from './otlp-json';
+import { serverSpans, type ServerSpans } from './server-span';
+
+/** The instrumentation scope of the runtime's SERVER spans. */
+const RUNTIME_SCOPE = { name: '@rt/nodejs-runtime' };
 
 export interface Telemetry {
-  /** Tracer of the runtime's own SERVER spans. */
-  readonly serverTracer: Tracer;
+  /** The runtime's own SERVER spans (server-span.ts). */
+  readonly serverSpans: ServerSpans;
   /** The tracer handed to user code as event.tracer (TR-TRACER). */
   readonly functionTracer: Tracer;
   readonly serviceName: string;
@@ -80,34 +85,6 @@ export function createPropagator(): CompositePropagator {
   });
 }
 
-/**
- * Creates the real exporter only when the first batch is exported (OTEL_BSP_SCHEDULE_DELAY after the
- * first span): loading the OTLP exporter takes ~40 ms, which would otherwise count against the cold
- * start.
- */
-export class LazyExporter implements SpanExporter {
-  private real: SpanExporter | undefined;
-  constructor(private readonly create: () => SpanExporter) {}
-
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    this.real ??= this.create();
-    this.real.export(spans, resultCallback);
-  }
-
-  shutdown(): Promise<void> {
-    return this.real?.shutdown() ?? Promise.resolve();
-  }
-
-  forceFlush(): Promise<void> {
-    return this.real?.forceFlush?.() ?? Promise.resolve();
-  }
-}
-
-interface TracerProviderLike {
-  getTracer(name: string): Tracer;
-  forceFlush(): Promise<void>;
-}
-
 export function setupTelemetry(options: TelemetryOptions, log: Log): Telemetry {
   // A dead or slow collector must not log per request (TR-NOBLOCK): report the first export
   // failure once, then stay quiet.
@@ -127,14 +104,9 @@ export function setupTelemetry(options: TelemetryOptions, log: Log): Telemetry {
   const spanProcessors: SpanProcessor[] = [];
   const endpoint = options.TRACE_COLLECTOR_ENDPOINT;
   if (endpoint !== undefined) {
-    const exporter = new LazyExporter(() => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
-      return new OTLPTraceExporter({ url: endpoint, timeoutMillis: options.OTEL_EXPORTER_OTLP_TIMEOUT });
-    });
     spanProcessors.push(
       new BatchSpanProcessor({
-        exporter,
+        exporter: new OtlpJsonExporter(endpoint, options.OTEL_EXPORTER_OTLP_TIMEOUT),
         scheduledDelayMillis: options.OTEL_BSP_SCHEDULE_DELAY,
         exportTimeoutMillis: options.OTEL_EXPORTER_OTLP_TIMEOUT,
         maxQueueSize: 2048,
@@ -142,7 +114,6 @@ export function setupTelemetry(options: TelemetryOptions, log: Log): Telemetry {
       }),
     );
   }
-
   const sdk = new NodeSDK({
     resource,
     autoDetectResources: false, // the resource is decided above; host/process detectors cost start-up time
@@ -151,13 +122,16 @@ export function setupTelemetry(options: TelemetryOptions, log: Log): Telemetry {
     spanProcessors: spanProcessors.length > 0 ? spanProcessors : [new NoopSpanProcessor()],
     // Empty, not absent: absent would make NodeSDK start an OTLP log exporter from env defaults.
     logRecordProcessors: [],
+    // Empty, not absent, for the same reason: absent starts an OTLP metrics exporter to 127.0.0.1:4318
+    // that nobody asked for, and its flush held every shutdown for the full FLUSH_TIMEOUT (LC-TERM).
+    metricReaders: [],
     contextManager: new AsyncLocalStorageContextManager(),
     textMapPropagator: createPropagator(),
     instrumentations: [new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }), new UndiciInstrumentation()],
   });
   sdk.start();
-  // NodeSDK registers its provider globally; keep it for the runtime's own spans and for flushing.
-  const provider = (trace.getTracerProvider() as unknown as { getDelegate(): TracerProviderLike }).getDelegate();
+  // NodeSDK registers its provider globally; keep it for flushing.
+  const provider = (trace.getTracerProvider() as unknown as { getDelegate(): { forceFlush(): Promise<void> } }).getDelegate();
 
   // Builtins are patched when they are next required; do it now, so that ES modules importing
   // node:http see the instrumented functions too.
@@ -183,7 +157,7 @@ export function setupTelemetry(options: TelemetryOptions, log: Log): Telemetry {
     });
 
   return {
-    serverTracer: provider.getTracer('@rt/nodejs-runtime'),
+    serverSpans: serverSpans(resource, RUNTIME_SCOPE, spanProcessors),
     functionTracer: trace.getTracer(name),
     serviceName: name,
     exporting: endpoint !== undefined,

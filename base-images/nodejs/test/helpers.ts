@@ -4,8 +4,9 @@ import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
+import { createHttpServer } from '../src/http-server';
 import { loadFunction } from '../src/load';
 import type { Log } from '../src/log';
 import { parseOptions, type Options } from '../src/options';
@@ -58,7 +59,7 @@ export async function startFixture(name: string, env: Record<string, string> = {
   const fn = await loadFunction(options);
   const log = captureLog();
   const runtime = createRuntime({ options, fn, telemetry: t, log });
-  const server = http.createServer(runtime.serverOptions, runtime.listener);
+  const server = createHttpServer(runtime);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -186,4 +187,62 @@ export function childRuntimes(): { start(fixtureName: string, env?: Record<strin
     },
     killAll: () => children.forEach((c) => c.kill()),
   };
+}
+
+export interface RawExchange {
+  /** Statuses of the complete answers, in order (a 100 Continue counts as one). */
+  statuses: number[];
+  /** The runtime closed the connection. */
+  closed: boolean;
+  /** The last answer's body. */
+  body: string;
+}
+
+/** Complete HTTP/1.1 answers in `data` (bodies framed by Content-Length; the runtime sends no other). */
+function splitAnswers(data: Buffer): { status: number; body: Buffer }[] {
+  const answers: { status: number; body: Buffer }[] = [];
+  let at = 0;
+  for (;;) {
+    const headEnd = data.indexOf('\r\n\r\n', at);
+    if (headEnd < 0) return answers;
+    const head = data.subarray(at, headEnd).toString('latin1');
+    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
+    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+    if (data.length < headEnd + 4 + length) return answers;
+    answers.push({ status, body: data.subarray(headEnd + 4, headEnd + 4 + length) });
+    at = headEnd + 4 + length;
+  }
+}
+
+/**
+ * Writes raw bytes on a new connection (what no HTTP client will send) and collects the answers until
+ * `answers` of them arrived (or, with `untilClosed`, the runtime closed the connection), or 5 s passed.
+ */
+export function rawExchange(url: string, bytes: string | Buffer, options: { answers?: number; untilClosed?: boolean } = {}): Promise<RawExchange> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    let data = Buffer.alloc(0);
+    let closed = false;
+    const socket = net.connect(Number(u.port), u.hostname);
+    const finish = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      const answers = splitAnswers(data);
+      resolve({ statuses: answers.map((a) => a.status), closed, body: answers.at(-1)?.body.toString('utf8') ?? '' });
+    };
+    const check = (): void => {
+      if (closed || (!options.untilClosed && splitAnswers(data).length >= (options.answers ?? 1))) finish();
+    };
+    const timer = setTimeout(finish, 5000);
+    socket.on('data', (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      check();
+    });
+    socket.on('close', () => {
+      closed = true;
+      check();
+    });
+    socket.on('error', () => undefined);
+    socket.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
+  });
 }

@@ -57,6 +57,24 @@ describe('LC-TERM', () => {
     assert.equal(code, 0);
     assert.ok(afterMs < 30000, `exited after ${afterMs} ms`);
   });
+  test('LC-TERM: a client stalled mid-body is not an invocation in flight: SIGTERM does not wait FUNC_TIMEOUT for it (issue 15 #4)', async () => {
+    const child = await start('slow', { FUNC_TIMEOUT: '60' });
+    const stalled = net.connect(child.port, '127.0.0.1');
+    stalled.on('error', () => undefined);
+    let received = '';
+    stalled.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    // Expect: 100-continue makes the server say when the request has reached the runtime's listener.
+    stalled.write('POST /?ms=0 HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 100\r\n\r\n');
+    await waitFor('100 Continue', () => received.startsWith('HTTP/1.1 100 Continue'));
+    stalled.write('abc'); // and never the other 97 bytes
+    child.process.kill('SIGTERM');
+    // Before the fix the process waited FUNC_TIMEOUT (60 s) for "1 invocation(s) in flight".
+    const exited = await Promise.race([child.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 20_000).unref())]);
+    stalled.destroy();
+    assert.ok(exited !== undefined, `still running 20 s after SIGTERM; stdout: ${child.stdout()}`);
+    assert.equal(exited.code, 0);
+    assert.match(child.stdout(), /SIGTERM: stopping; 0 invocation\(s\) in flight/);
+  });
   test('LC-TERM: an idle server exits 0 promptly on SIGTERM', async () => {
     const child = await start('cjs-module-exports');
     assert.equal((await rawRequest(child.url, { path: '/' })).status, 200);

@@ -113,3 +113,4 @@ describe('TR-PROPAGATE (process)', () => {
     }
   });
 });
+

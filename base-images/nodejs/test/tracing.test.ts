@@ -3,6 +3,7 @@
 // environment, nothing exported without an endpoint) are in tracing-process.test.ts.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createNoopMeter, metrics } from '@opentelemetry/api';
 import { after, before, describe, test } from 'node:test';
 import { parseOptions } from '../src/options';
 import { serviceName } from '../src/telemetry';
@@ -166,5 +167,15 @@ describe('TR-QUIET', () => {
     await rawRequest(fn.url, { path: '/', headers: { traceparent: `00-${barrier}-${hex(8)}-01` } });
     await waitFor('the barrier span', () => spansOf(barrier).length > 0);
     assert.deepEqual(spansOf(quiet), []);
+  });
+});
+
+describe('TR-EXPORT: spans only', () => {
+  test('TR-EXPORT: the runtime sets up spans and nothing else: no metrics provider, so no OTLP metrics exporter to 127.0.0.1:4318 (whose flush held every SIGTERM for FLUSH_TIMEOUT)', () => {
+    // NodeSDK registers a meter provider with an OTLP exporter from env defaults unless it is given
+    // metric readers: registering one here succeeds only if the runtime registered none.
+    const registered = metrics.setGlobalMeterProvider({ getMeter: createNoopMeter });
+    metrics.disable();
+    assert.equal(registered, true, 'a global meter provider was already registered by setupTelemetry');
   });
 });

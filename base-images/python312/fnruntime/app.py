@@ -13,9 +13,11 @@ import time
 import traceback
 from typing import Callable, Optional, Set
 
+from .deadlines import Deadlines
 from .event import Request
 from .headers import Headers
-from .invocation import Invocation
+from .invocation import Completions, Invocation
+from .limits import DEFAULT_TIMEOUTS, Timeouts
 from .load import LoadedFunction
 from .metrics import Metrics
 from .options import Options
@@ -35,7 +37,8 @@ class App:
 
     def __init__(self, options: Options, function: LoadedFunction, telemetry: Telemetry,
                  metrics: Optional[Metrics] = None, publisher: Optional[Publisher] = None,
-                 log=None, access_log=None):
+                 log=None, access_log=None, timeouts: Timeouts = DEFAULT_TIMEOUTS,
+                 max_workers: int = MAX_WORKERS):
         self.options = options
         self.function = function
         self.telemetry = telemetry
@@ -44,16 +47,20 @@ class App:
         self.publisher = publisher or Publisher(options.publisher_address)
         self.context = options.context()
         self.timeout = float(options.timeout)
+        self.deadlines = Deadlines(self.timeout)
         self.limit = options.body_limit_bytes
         # The Node runtime's words; the limit printed as JavaScript prints numbers (1, not 1.0).
         limit_mb = options.body_limit_mb
         self.too_large_text = ("Payload Too Large: the body exceeds REQ_MB_LIMIT "
                                f"({int(limit_mb) if limit_mb == int(limit_mb) else limit_mb} MB)")
-        self.workers = Workers(MAX_WORKERS)
+        self.workers = Workers(max_workers)
         self.log = log or (lambda text: sys.stderr.write(text))
+        self.completions = Completions(self.log)
         self.access_log = access_log if access_log is not None else (
             (lambda text: sys.stdout.write(text)) if options.access_log else None)
         self.connections: Set[HttpProtocol] = set()
+        self.timeouts = timeouts
+        self.sweeping = False
         self.inflight = 0
         self.closing = False
 

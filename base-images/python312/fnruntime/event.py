@@ -1,4 +1,4 @@
-"""CloudEvents and body parsing: the request becomes the handler's `event` (EV-*, HTTP-BODY).
+"""CloudEvents: the request becomes the handler's `event` (EV-*); its body is parsed by `body.py`.
 
 `build_event(...)` returns an `Event` or raises `RequestError(status, reason)` for requests that
 must be refused before user code runs (HTTP-BADJSON, EV-INVALID, EV-BATCH).
@@ -7,29 +7,24 @@ must be refused before user code runs (HTTP-BADJSON, EV-INVALID, EV-BATCH).
 from __future__ import annotations
 
 import base64
-import binascii
 import json
+import re
 from typing import Any, Dict, List, Optional, Union
-from urllib.parse import parse_qs, unquote
+from urllib.parse import unquote_to_bytes
 
+from .body import JSON_TYPES, RequestError, media_type, parse_body, parse_fields, parse_json  # noqa: F401 (RequestError is imported from here)
 from .headers import Headers
 from .sdk import EventSDK, Publisher
 
 CE_FIELDS = ("ce-type", "ce-source", "ce-eventtypeversion", "ce-specversion", "ce-id", "ce-time",
              "ce-datacontenttype")
 REQUIRED_ATTRIBUTES = ("id", "source", "specversion", "type")
-JSON_TYPES = ("application/json", "application/cloudevents+json")
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"
-
-
-class RequestError(Exception):
-    """The request is refused with `status` and a short plain-text `reason`."""
-
-    def __init__(self, status: int, reason: str):
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
+#: EV-STRUCTURED: standard base64 (RFC 4648 §4) with its padding, nothing else (as in Node)
+BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+#: a `%` without two hex digits after it
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 class AttrDict(dict):
@@ -45,46 +40,6 @@ class AttrDict(dict):
 
     def __setattr__(self, name: str, value) -> None:
         self[name] = value
-
-
-def media_type(content_type: Optional[str]) -> str:
-    if not content_type:
-        return ""
-    return content_type.split(";", 1)[0].strip().lower()
-
-
-def _charset(content_type: str) -> str:
-    for param in content_type.split(";")[1:]:
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "charset" and value.strip():
-            return value.strip().strip('"')
-    return "utf-8"
-
-
-def parse_fields(query: str) -> Dict[str, Union[str, List[str]]]:
-    """`a=1&b=2&b=3` → {'a': '1', 'b': ['2', '3']} (like Node's querystring)."""
-    parsed = parse_qs(query, keep_blank_values=True)
-    return {key: values[0] if len(values) == 1 else values for key, values in parsed.items()}
-
-
-def parse_body(body: bytes, content_type: Optional[str]) -> Any:
-    """HTTP-BODY: JSON → value, text/* → str, form → fields, anything else → bytes, none → None."""
-    if not body:
-        return None
-    kind = media_type(content_type)
-    if kind in JSON_TYPES:
-        try:
-            return json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise RequestError(400, "Bad Request: the body is not valid JSON") from None
-    if kind.startswith("text/"):
-        try:
-            return body.decode(_charset(content_type or ""), errors="replace")
-        except LookupError:
-            return body.decode("utf-8", errors="replace")
-    if kind == "application/x-www-form-urlencoded":
-        return parse_fields(body.decode("utf-8", errors="replace"))
-    return body
 
 
 class Request:
@@ -126,8 +81,8 @@ class Request:
             value = None
             if self.body and media_type(self.content_type) in JSON_TYPES:
                 try:
-                    value = json.loads(self.body)
-                except ValueError:
+                    value = parse_json(self.body)  # the same JSON rules as event.data
+                except RequestError:
                     value = None
             self._json = value
         return self._json
@@ -214,13 +169,36 @@ def _missing_or_bad(attributes: Dict[str, Any], mode: str) -> Optional[str]:
     return None
 
 
+def _percent_decoded(value: str) -> Optional[str]:
+    """EV-BINARY: one round of percent-decoding; None for a `%` without two hex digits or escapes
+    that are not UTF-8. The CloudEvents HTTP binding (1.0.2, §3.1.3.2) says such values MUST be
+    rejected; U+FFFD in their place (as this runtime did) hands the function what nobody sent."""
+    if "%" not in value:
+        return value
+    if _BAD_ESCAPE.search(value):
+        return None
+    try:
+        return unquote_to_bytes(value).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def _binary(request: Request) -> Optional[Dict[str, Any]]:
+    headers = request.headers
+    if "ce-specversion" not in headers and not ("ce-type" in headers and "ce-source" in headers):
+        return None  # not a binary-mode event: no need to walk the headers
     ce = {}
-    for key, value in request.headers.lower_items():
+    for key, value in headers.lower_items():
         if key.startswith("ce-"):
-            ce[key] = unquote(value)
+            ce[key] = value
     if "ce-specversion" not in ce and not ("ce-type" in ce and "ce-source" in ce):
         return None
+    for key, value in ce.items():
+        decoded = _percent_decoded(value)
+        if decoded is None:
+            raise RequestError(400, f"Bad Request: invalid binary-mode CloudEvent: {key} is not "
+                                    "valid percent-encoded UTF-8")
+        ce[key] = decoded
     problem = _missing_or_bad({key[3:]: value for key, value in ce.items()}, "binary")
     if problem:
         raise RequestError(400, problem)
@@ -243,11 +221,11 @@ def _structured(request: Request) -> Dict[str, Any]:
     if "data" in document:
         data = document["data"]
     elif "data_base64" in document:
-        try:
-            data = base64.b64decode(document["data_base64"], validate=True)
-        except (binascii.Error, TypeError, ValueError):
+        encoded = document["data_base64"]
+        if not isinstance(encoded, str) or not BASE64.fullmatch(encoded):
             raise RequestError(400, "Bad Request: invalid structured-mode CloudEvent: "
-                                    "data_base64 is not valid base64") from None
+                                    "data_base64 is not valid base64")
+        data = base64.b64decode(encoded)
     else:
         data = None
     ce["data"] = data

@@ -1,39 +1,38 @@
 """One client connection: HTTP/1.1 on httptools, with keep-alive and pipelining.
 
-This layer knows HTTP and nothing of functions. It parses requests, enforces the body limit
-(HTTP-LIMIT), answers in request order, and writes responses (default CORS header, HTTP-ROUTE).
-What to answer is its owner's business: each complete request goes to `owner.dispatch` as a
-`Message`, and the owner answers through `respond` (at once or later, once). `app.App` is the
-owner; it imports this module, never the other way round.
+This layer knows HTTP and nothing of functions. It parses requests, enforces the limits of
+`limits.py` (head size, timeouts) and the body limit (HTTP-LIMIT), refuses what the runtime does not
+serve (other HTTP versions, HTTP/1.1 without Host, unknown expectations, CONNECT), answers in request
+order, and writes responses (default CORS header, HTTP-ROUTE). What to answer is its owner's
+business: each complete request goes to `owner.dispatch` as a `Message`, and the owner answers
+through `respond` (at once or later, once). `app.App` is the owner; it imports this module, never the
+other way round. The Node runtime (`src/http-server.ts`) gives the same answers; the shared catalogue
+`test/fixtures/bad-input/cases.json` holds the cases.
 """
 
 from __future__ import annotations
 
 import asyncio
-import http
 import re
-import time
 from collections import deque
-from email.utils import formatdate
 from typing import Deque, NamedTuple, Optional, Protocol, Set
 
 import httptools
 
+from .limits import FEED_BYTES, HEAD_LIMIT_BYTES, HEAD_RAW_BYTES, MAX_HEADER_FIELDS, Timeouts
 from .respond import Rendered, plain
+from .wire import serialize
 
 #: seconds a rejected (413) body may keep arriving before the connection is closed
 DISCARD_SECONDS = 10.0
 #: pipelined requests queued before the connection stops reading
 MAX_PENDING = 32
-REASONS = {status.value: status.phrase for status in http.HTTPStatus}
-STATUS_LINES = {code: f"HTTP/1.1 {code} {phrase}\r\n" for code, phrase in REASONS.items()}
-SKIPPED_HEADERS = frozenset(("content-length", "transfer-encoding", "connection", "date"))
-TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-NO_BODY_STATUS = frozenset((204, 304))
+#: an Expect value the runtime meets (as Node matches it)
+CONTINUE = re.compile(r"(?:^|\W)100-continue(?:$|\W)", re.IGNORECASE)
 
 
 class Message(NamedTuple):
-    """One complete request as parsed; `too_large`: its body passed the limit and was dropped."""
+    """One complete request as parsed; `refusal`: the runtime's own answer, after which it closes."""
 
     method: str
     path: str
@@ -42,7 +41,7 @@ class Message(NamedTuple):
     body: bytes
     keep_alive: bool
     version: str
-    too_large: bool
+    refusal: Optional[Rendered]
 
 
 class Owner(Protocol):
@@ -52,6 +51,8 @@ class Owner(Protocol):
     too_large_text: str  # the 413 body
     closing: bool  # shutting down: no more keep-alive (LC-TERM)
     connections: Set["HttpProtocol"]  # open connections, added and removed by the connection
+    timeouts: Timeouts
+    sweeping: bool  # a sweep of expired connections is scheduled
 
     def dispatch(self, message: Message, connection: "HttpProtocol") -> None:
         """Answer `message` by calling `connection.respond` exactly once, now or later."""
@@ -61,24 +62,16 @@ class Owner(Protocol):
         """Called after each answer is written (the access log)."""
 
 
-class _Date:
-    """The `Date:` header line, formatted once a second."""
-
-    __slots__ = ("second", "value")
-
-    def __init__(self):
-        self.second = -1
-        self.value = ""
-
-    def get(self) -> str:
-        now = int(time.time())
-        if now != self.second:
-            self.second = now
-            self.value = f"Date: {formatdate(now, usegmt=True)}\r\n"
-        return self.value
-
-
-_DATE = _Date()
+def _sweep(owner: Owner, loop: asyncio.AbstractEventLoop) -> None:
+    """Close the connections whose client took too long (limits.Timeouts), every `sweep` seconds."""
+    now = loop.time()
+    for connection in list(owner.connections):
+        if connection.deadline and now >= connection.deadline:
+            connection.expired()
+    if owner.connections:
+        loop.call_later(owner.timeouts.sweep, _sweep, owner, loop)
+    else:
+        owner.sweeping = False
 
 
 class HttpProtocol(asyncio.Protocol):
@@ -96,6 +89,11 @@ class HttpProtocol(asyncio.Protocol):
         self.in_message = False
         self.closed = False
         self.rejecting = False  # a 413 was sent; the body is being discarded
+        self.stopped = False  # refused, or after `Connection: close`: nothing more is read
+        self.close_requested = False
+        self.deadline = 0.0  # loop time by which the client must have done its part; 0: none
+        self.deadline_answer = 0  # what an expired deadline answers (408), 0: close silently
+        self.started = 0.0
         self._reset()
 
     def _reset(self) -> None:
@@ -105,6 +103,11 @@ class HttpProtocol(asyncio.Protocol):
         self.size = 0
         self.too_large = False
         self.expect_continue = False
+        self.head_done = False
+        self.head_bytes = 0  # URL + header names + values, as Node counts them
+        self.head_raw = 0  # raw bytes fed since the head began (an upper bound)
+        self.method = ""
+        self.version = "1.1"
 
     # --- asyncio.Protocol -----------------------------------------------------------------
 
@@ -112,63 +115,150 @@ class HttpProtocol(asyncio.Protocol):
         self.transport = transport
         peer = transport.get_extra_info("peername")
         self.remote = peer[0] if peer else ""
-        self.owner.connections.add(self)
+        owner = self.owner
+        owner.connections.add(self)
+        self.deadline = self.loop.time() + owner.timeouts.head
+        self.deadline_answer = 408
+        if not owner.sweeping:
+            owner.sweeping = True
+            self.loop.call_later(owner.timeouts.sweep, _sweep, owner, self.loop)
 
     def connection_lost(self, exc) -> None:
         self.closed = True
         self.owner.connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
-        if self.closed:
+        """Feed the parser at most FEED_BYTES at a time (an over-long head is noticed early)."""
+        size = len(data)
+        if size <= FEED_BYTES:
+            if not self.closed and not self.stopped:
+                consumed = self._feed(data)
+                if consumed < size and not self.stopped:  # an ignored Upgrade: the rest is HTTP
+                    self.data_received(data[consumed:])
             return
-        try:
-            self.parser.feed_data(data)
-        except httptools.HttpParserUpgrade:
-            self._fatal(400, "Upgrade is not supported")
-        except httptools.HttpParserError:
-            self._fatal(400, "Bad Request")
+        view = memoryview(data)
+        start = 0
+        while start < size and not self.closed and not self.stopped:
+            start += self._feed(view[start:start + FEED_BYTES])
 
-    def _fatal(self, status: int, reason: str) -> None:
-        if not self.busy and not self.rejecting:
-            self._write(plain(status, reason), head=False, keep_alive=False)
-        self._close()
+    def _feed(self, piece) -> int:
+        """Feed one piece to the parser; returns the bytes of it that were consumed."""
+        try:
+            self.parser.feed_data(piece)
+        except httptools.HttpParserUpgrade as upgrade:
+            # Upgrade (WebSocket, h2c) is ignored: the request was answered as plain HTTP/1.1, as
+            # Node does without an upgrade listener; what follows is parsed as the next request.
+            self.parser = httptools.HttpRequestParser(self)
+            return upgrade.args[0]
+        except httptools.HttpParserError:
+            if not self.stopped and not self.close_requested:
+                self._refuse(400, "Bad Request")
+            self.stopped = True  # after `Connection: close` the rest is ignored (RFC 9112 §9.6)
+            return len(piece)
+        if self.in_message and not self.head_done:
+            self.head_raw += len(piece)
+            if self.head_raw > HEAD_RAW_BYTES:
+                self._refuse(431, "Request Header Fields Too Large")
+        return len(piece)
+
+    def close_if_idle(self) -> None:
+        if not self.busy and not self.in_message and not self.pending:
+            self._close()
+
+    def expired(self) -> None:
+        """The client took too long: 408 for a request that did not arrive in time, else close."""
+        answer, self.deadline = self.deadline_answer, 0.0
+        if answer and not self.rejecting:
+            self._refuse(answer, "Request Timeout")
+        else:
+            self._close()
 
     def _close(self) -> None:
         if not self.closed:
             self.closed = True
             self.transport.close()
 
-    def close_if_idle(self) -> None:
-        if not self.busy and not self.in_message and not self.pending:
-            self._close()
+    def _refuse(self, status: int, text: str) -> None:
+        """Answer `status` after the requests before this one, then close; read nothing more."""
+        if self.stopped:
+            return
+        self.stopped = True
+        self.in_message = False
+        self.deadline = 0.0
+        self.transport.pause_reading()
+        refusal = Message(self.method or "GET", "", "", [], b"", False, "1.1", plain(status, text))
+        if self.busy:
+            self.pending.append(refusal)
+        elif not self.rejecting:
+            self._start(refusal)
 
     # --- httptools callbacks ----------------------------------------------------------------
 
     def on_message_begin(self) -> None:
+        if self.stopped:
+            return
         self.in_message = True
         self._reset()
+        self.started = self.loop.time()
+        self.deadline = self.started + self.owner.timeouts.head
+        self.deadline_answer = 408
 
     def on_url(self, url: bytes) -> None:
+        if self.stopped:
+            return
         self.url += url
+        self.head_bytes += len(url)
+        if self.head_bytes >= HEAD_LIMIT_BYTES:
+            self._refuse(431, "Request Header Fields Too Large")
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        if self.stopped:
+            return
         self.headers.append((name.decode("latin-1"), value.decode("latin-1")))
+        self.head_bytes += len(name) + len(value)
+        if self.head_bytes >= HEAD_LIMIT_BYTES or len(self.headers) > MAX_HEADER_FIELDS:
+            self._refuse(431, "Request Header Fields Too Large")
 
     def on_headers_complete(self) -> None:
-        length = None
+        if self.stopped:
+            return
+        self.head_done = True
+        self.deadline = self.started + self.owner.timeouts.request
+        parser = self.parser
+        self.method = parser.get_method().decode("ascii")
+        self.version = version = parser.get_http_version()
+        if version != "1.1" and version != "1.0":
+            self._refuse(505, "HTTP Version Not Supported: only HTTP/1.0 and HTTP/1.1 are supported")
+            return
+        if self.method == "CONNECT":  # a function is no proxy
+            self._refuse(400, "Bad Request")
+            return
+        length = expect = None
+        host = False
         for name, value in self.headers:
             lower = name.lower()
             if lower == "content-length":
                 length = value
-            elif lower == "expect" and value.lower() == "100-continue":
+            elif lower == "host":
+                host = True
+            elif lower == "expect":
+                expect = value
+        if version == "1.1":
+            if expect is not None:  # RFC 9110 §10.1.1: only 100-continue is met
+                if not CONTINUE.search(expect):
+                    self._refuse(417, "Expectation Failed: only Expect: 100-continue is supported")
+                    return
                 self.expect_continue = True
+            if not host:  # RFC 9112 §3.2
+                self._refuse(400, "Bad Request: an HTTP/1.1 request needs a Host header")
+                return
         if length is not None and length.strip().isdigit() and int(length) > self.owner.limit:
             self._reject_too_large()
         elif self.expect_continue and not self.busy and not self.pending:
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def on_body(self, chunk: bytes) -> None:
-        if self.too_large:
+        if self.too_large or self.stopped:
             return
         self.size += len(chunk)
         if self.size > self.owner.limit:
@@ -186,7 +276,10 @@ class HttpProtocol(asyncio.Protocol):
             self.loop.call_later(DISCARD_SECONDS, self._close)
 
     def on_message_complete(self) -> None:
+        if self.stopped:
+            return
         self.in_message = False
+        self.deadline = 0.0  # the invocation has FUNC_TIMEOUT of its own
         if self.rejecting:
             self._close()
             return
@@ -197,9 +290,12 @@ class HttpProtocol(asyncio.Protocol):
             query = (parsed.query or b"").decode("latin-1")
         else:
             path, _, query = url.decode("latin-1").partition("?")
-        message = Message(self.parser.get_method().decode("ascii"), path, query, self.headers,
-                          b"".join(self.body), self.parser.should_keep_alive(),
-                          self.parser.get_http_version(), self.too_large)
+        keep_alive = self.parser.should_keep_alive()
+        if not keep_alive:
+            self.close_requested = True
+        refusal = plain(413, self.owner.too_large_text) if self.too_large else None
+        message = Message(self.method, path, query, self.headers, b"".join(self.body), keep_alive,
+                          self.version, refusal)
         if self.busy:
             self.pending.append(message)
             if len(self.pending) > MAX_PENDING:
@@ -211,8 +307,8 @@ class HttpProtocol(asyncio.Protocol):
 
     def _start(self, message: Message) -> None:
         self.http10 = message.version == "1.0"
-        if message.too_large:  # its 413 could not go out at once: a request was being answered
-            self.respond(message, plain(413, self.owner.too_large_text), keep_alive=False)
+        if message.refusal is not None:  # refused, or a 413 that could not go out at once
+            self.respond(message, message.refusal, keep_alive=False)
             return
         self.busy = True
         self.owner.dispatch(message, self)
@@ -234,41 +330,17 @@ class HttpProtocol(asyncio.Protocol):
             self._close()
             return
         if self.pending:
-            if len(self.pending) <= MAX_PENDING:
+            if len(self.pending) <= MAX_PENDING and not self.stopped:
                 self.transport.resume_reading()
             self._start(self.pending.popleft())
         elif self.owner.closing and not self.in_message:
             self._close()
+        elif not self.in_message:  # idle on a kept-alive connection
+            self.deadline = self.loop.time() + self.owner.timeouts.keep_alive
+            self.deadline_answer = 0
 
     def _write(self, rendered: Rendered, head: bool, keep_alive: bool) -> int:
         """Serialize one response; returns the body bytes sent (0 for HEAD)."""
-        status, headers, body = rendered
-        line = STATUS_LINES.get(status) or f"HTTP/1.1 {status} {REASONS.get(status, 'Unknown')}\r\n"
-        out = [line, _DATE.get()]
-        cors = True
-        for name, value in headers.raw_items():
-            lower = name.lower()
-            if lower in SKIPPED_HEADERS:
-                continue
-            if lower == "access-control-allow-origin":
-                cors = False
-            if "\n" in value or "\r" in value:  # no response splitting
-                value = value.replace("\r", " ").replace("\n", " ")
-            if not TOKEN.fullmatch(name):
-                continue
-            out.append(f"{name}: {value}\r\n")
-        if cors:  # HTTP-ROUTE: function responses carry Access-Control-Allow-Origin: *
-            out.append("Access-Control-Allow-Origin: *\r\n")
-        if status in NO_BODY_STATUS:
-            body = b""
-        else:
-            out.append(f"Content-Length: {len(body)}\r\n")
-        if not keep_alive:
-            out.append("Connection: close\r\n\r\n")
-        elif self.http10:
-            out.append("Connection: keep-alive\r\n\r\n")
-        else:
-            out.append("\r\n")
-        data = "".join(out).encode("latin-1", errors="replace")
-        self.transport.write(data if head or not body else data + body)
-        return 0 if head else len(body)
+        data, size = serialize(rendered, head, keep_alive, self.http10)
+        self.transport.write(data)
+        return size

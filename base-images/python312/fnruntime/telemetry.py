@@ -24,12 +24,17 @@ from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from .options import Options
 from .otlp import OTLPJsonSpanExporter
+from .server_span import ServerSpans
 
 TRACER_NAME = "fnruntime"
+#: the headers the propagators read (W3C trace context and baggage, B3 single and multi)
+_TRACE_HEADERS = ("traceparent", "baggage", "b3", "x-b3-traceid")
+_NO_CONTEXT = otel_context.Context()
 _SUPPRESS = getattr(otel_context, "_SUPPRESS_INSTRUMENTATION_KEY", None)
 
 
@@ -53,10 +58,15 @@ class Telemetry:
         self.provider = provider
         self.processor = processor
         self.tracer = provider.get_tracer(TRACER_NAME)
+        # The runtime's own SERVER spans (server_span.py), in the tracer's scope and resource.
+        self.server_spans = ServerSpans(provider.resource, InstrumentationScope(TRACER_NAME), processor)
         self.propagator = CompositePropagator(
             [TraceContextTextMapPropagator(), W3CBaggagePropagator(), B3MultiFormat()])
 
     def extract(self, headers) -> otel_context.Context:
+        # Most requests carry no trace context: skip the three propagators for them (issue 16).
+        if not any(name in headers for name in _TRACE_HEADERS):
+            return _NO_CONTEXT
         return self.propagator.extract(headers)
 
     def flush(self, timeout: float) -> bool:

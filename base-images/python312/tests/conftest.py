@@ -102,7 +102,9 @@ class Served:
 
 
 @contextmanager
-def serve(case: str, env: Optional[dict] = None, publisher: Optional[Publisher] = None):
+def serve(case: str, env: Optional[dict] = None, publisher: Optional[Publisher] = None,
+          **app_options):
+    """`app_options` go to App (e.g. timeouts=limits.Timeouts(...), max_workers=2)."""
     settings = {"KUBELESS_INSTALL_VOLUME": fixture_dir(case), "FUNC_NAME": "test-fn",
                 "SERVICE_NAMESPACE": "test-ns", **(env or {})}
     options = load_options(settings)
@@ -111,7 +113,7 @@ def serve(case: str, env: Optional[dict] = None, publisher: Optional[Publisher] 
     telemetry = setup_telemetry(options, log=logs.append)
     function = load_function(options)
     app = App(options, function, telemetry, publisher=publisher, log=logs.append,
-              access_log=access.append if options.access_log else None)
+              access_log=access.append if options.access_log else None, **app_options)
     loop = uvloop.new_event_loop()
     started = threading.Event()
     holder = {}
@@ -198,3 +200,65 @@ def poll(predicate, timeout: float = 5.0, interval: float = 0.01):
             return value
         time.sleep(interval)
     raise AssertionError("condition not met before the deadline")
+
+
+class RawAnswer:
+    """What came back on one raw connection: the statuses of complete answers, whether it closed."""
+
+    def __init__(self, data: bytes, closed: bool):
+        self.data = data
+        self.closed = closed
+        self.statuses: List[int] = []
+        self.bodies: List[bytes] = []
+        at = 0
+        while True:
+            end = data.find(b"\r\n\r\n", at)
+            if end < 0:
+                break
+            head = data[at:end].decode("latin-1")
+            length = 0
+            for line in head.split("\r\n")[1:]:
+                name, _, value = line.partition(":")
+                if name.strip().lower() == "content-length":
+                    length = int(value)
+            if len(data) < end + 4 + length:
+                break
+            self.statuses.append(int(head.split(" ", 2)[1]))
+            self.bodies.append(data[end + 4:end + 4 + length])
+            at = end + 4 + length
+
+    def __repr__(self) -> str:
+        return f"<RawAnswer {self.statuses} closed={self.closed} {self.data[:300]!r}>"
+
+
+def raw_exchange(port: int, data: bytes, answers: int = 1, until_closed: bool = False,
+                 timeout: float = 5.0, sock: Optional[socket.socket] = None) -> RawAnswer:
+    """Send raw bytes (what no HTTP client sends) and read until `answers` complete answers came
+    (or, with `until_closed`, the server closed), or `timeout` passed."""
+    sock = sock or socket.create_connection(("127.0.0.1", port))
+    received = b""
+    closed = False
+    deadline = time.monotonic() + timeout
+    try:
+        try:
+            sock.sendall(data)
+        except OSError:  # refused and closed before everything was written: read the answer
+            pass
+        while time.monotonic() < deadline:
+            if not until_closed and len(RawAnswer(received, False).statuses) >= answers:
+                break
+            sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                chunk = sock.recv(65536)
+            except socket.timeout:
+                break
+            except OSError:
+                closed = True
+                break
+            if not chunk:
+                closed = True
+                break
+            received += chunk
+    finally:
+        sock.close()
+    return RawAnswer(received, closed)
