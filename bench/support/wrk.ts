@@ -22,12 +22,18 @@ export interface WrkResult {
   failures: number;
 }
 
+/** wrk's latency text in ms: "812.00us", "1.62ms", "2.01s", "1.00m" (NaN, and said once, if none of those). */
 function millis(text: string | undefined): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(text?.trim() ?? '');
-  if (!m) return NaN;
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text?.trim() ?? '');
+  if (!m) {
+    if (!warned) process.stderr.write(`wrk: latency ${JSON.stringify(text)} not understood (counted as no figure)\n`);
+    warned = true;
+    return NaN;
+  }
   const value = Number(m[1]);
-  return m[2] === 'us' ? value / 1000 : m[2] === 's' ? value * 1000 : value;
+  return value * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 } as const)[m[2] as 'us' | 'ms' | 's' | 'm'];
 }
+let warned = false;
 
 /** The Lua script that makes wrk send `request` (wrk's own flags send only GETs without a body). */
 function script(request: WrkRequest): string {

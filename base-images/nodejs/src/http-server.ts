@@ -4,7 +4,7 @@
 // test/fixtures/bad-input/cases.json at the repository root holds the cases both must answer alike.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Runtime } from './server';
+import type { ExpressClasses } from './express-compat';
 
 /**
  * HTTP-LIMIT, the request head: the URL plus every header name and value must stay under 16 KiB
@@ -90,7 +90,8 @@ export function refusal(req: IncomingMessage): { status: number; text: string } 
   return undefined;
 }
 
-export function createHttpServer(runtime: Pick<Runtime, 'listener' | 'serverOptions'>): http.Server {
+/** `runtime` is what server.ts's createRuntime() returns (its listener and express-compatible classes). */
+export function createHttpServer(runtime: { listener: http.RequestListener; serverOptions: ExpressClasses }): http.Server {
   const listener = runtime.listener;
   const server = http.createServer(
     {
