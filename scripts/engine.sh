@@ -35,7 +35,9 @@ if ! command -v dockerd >/dev/null 2>&1; then
 fi
 
 say "engine: starting dockerd (bridge off, iptables off); log: $RT_STATE_DIR/dockerd.log"
-# setsid + nohup: the engine must outlive this script and the CI step that started it.
+# setsid + nohup: the engine must outlive this script and the CI step that started it; from /, as it
+# outlives the folder that started it too.
+cd /
 setsid nohup dockerd \
   -H unix:///var/run/docker.sock \
   --bridge=none --iptables=false --ip-masq=false \

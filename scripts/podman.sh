@@ -32,7 +32,11 @@ fi
 if ! answers; then
   mkdir -p "$(dirname "$socket")"
   say "podman: starting the API service on unix://$socket; log: $RT_STATE_DIR/podman.log"
-  setsid nohup podman system service --time=0 "unix://$socket" >"$RT_STATE_DIR/podman.log" 2>&1 </dev/null &
+  # From /: the service outlives the folder that started it (a CI clone is deleted and made again), and
+  # conmon starts every container in the service's working directory ("Failed to get working
+  # directory", then "write child: broken pipe" for every container start once it is gone).
+  (cd / && { setsid nohup podman system service --time=0 "unix://$socket" >"$RT_STATE_DIR/podman.log" 2>&1 </dev/null &
+    echo $! >"$RT_STATE_DIR/podman.pid"; })
   wait_until 30 "the Podman API" answers || { tail -n 20 "$RT_STATE_DIR/podman.log" >&2; die "podman did not answer within 30 s"; }
 fi
 say "podman: answering at unix://$socket ($(podman --version))"

@@ -36,6 +36,8 @@ http:
   addr: $addr
 YAML
 say "registry: starting on $addr; log: $RT_STATE_DIR/registry.log"
+# From /: the registry outlives the folder that started it (a CI clone is deleted and made again).
+cd /
 setsid nohup docker-registry serve "$config" >"$RT_STATE_DIR/registry.log" 2>&1 < /dev/null &
 echo $! >"$RT_STATE_DIR/registry.pid"
 if ! wait_until 30 "the registry on $addr" registry_answers; then

@@ -29,6 +29,8 @@ export interface FixtureExpectation {
   base?: string;
   /** --runtime for images that do not declare one. */
   runtime?: string;
+  /** For a fixture that breaks nothing and must pass: the clauses whose checks it exercises. */
+  proves?: ClauseId[];
 }
 
 export async function fixtureExpectation(name: string): Promise<FixtureExpectation> {
