@@ -14,6 +14,9 @@
 //                     has no buildx, so this is the legacy builder: the baseline of the target;
 //   docker_buildkit   the same Dockerfile and context sent straight to the engine's BuildKit
 //                     (tar | curl POST /build?version=2): what `docker build` does where buildx exists.
+// And for the rebuild, rtbuild --watch: one process started before the rounds on a copy of the Function;
+// each round edits its handler and times the edit until the watching rtbuild prints the new image (its
+// --json line): the edit–rebuild loop without node's start and the CLI's loading.
 // Wall-clock time of each command, as a user waits for it; rtbuild's own --json timings split its
 // time into start (node's start, loading the CLI: process start to the command), validate (sources,
 // plan), build (the engine's build, or the fast path's layer and load), publish (tagging) and the rest
@@ -22,7 +25,7 @@
 // once (docker save of the whole image); that rebuild is reported apart, the medians are over all rounds.
 // Prints one JSON object with the ratios.
 // Usage: tsx bench/rtbuild.ts [--rounds N] [--base-image REF] [--cli dist/src/cli/rtbuild.js]
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +50,9 @@ const fn = join(work, 'fn');
 const cacheDir = join(work, 'cache');
 await cp(join(root, 'test', 'fixtures', 'rtbuild', 'node-deps'), fn, { recursive: true });
 const registry = await startNpmRegistry();
+const fnWatch = join(work, 'fn-watch');
+await cp(join(root, 'test', 'fixtures', 'rtbuild', 'node-deps'), fnWatch, { recursive: true });
+const watchTag = `rt-bench/rtbuild-watch:${process.pid}`;
 const tags = {
   rtbuild: `rt-bench/rtbuild:${process.pid}`,
   rtbuild_no_fast_path: `rt-bench/rtbuild-no-fast-path:${process.pid}`,
@@ -136,21 +142,70 @@ const build = (tool: Contestant, noCache: boolean): Promise<{ ms: number }> =>
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const times = Object.fromEntries(contestants.map((tool) => [tool, { full: [] as number[], rebuild: [] as number[] }])) as Record<Contestant, { full: number[]; rebuild: number[] }>;
 const nodeFloor: number[] = [];
+const watchTimes: number[] = [];
 
+/** rtbuild --watch on fnWatch: the time from an edit of its handler to the image of that edit. */
+function startWatching(): { ready: Promise<unknown>; edit: (round: number) => Promise<number>; stop: () => Promise<void> } {
+  const child = spawn(process.execPath, [
+    cli, '--watch', '--json', '--base-image', base, '--source', fnWatch, '--tag', watchTag,
+    '--network', 'host', '--npm-registry', registry.url,
+  ], { cwd: root, env: { ...process.env, RTBUILD_CACHE_DIR: cacheDir }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: { round: number; imageId?: string; error?: unknown }[] = [];
+  let waiter: (() => void) | undefined;
+  let buffer = '';
+  child.stdout.on('data', (data: Buffer) => {
+    buffer += data.toString();
+    const parts = buffer.split('\n');
+    buffer = parts.pop() ?? '';
+    for (const line of parts) if (line.trim()) lines.push(JSON.parse(line) as (typeof lines)[number]);
+    waiter?.();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const line = async (count: number): Promise<(typeof lines)[number]> => {
+    while (lines.length < count) {
+      if (child.exitCode !== null) throw new Error(`rtbuild --watch exited (${child.exitCode})`);
+      await Promise.race([new Promise<void>((resolve) => (waiter = resolve)), exited]);
+    }
+    const got = lines[count - 1]!;
+    if (got.error !== undefined || got.imageId === undefined) throw new Error(`rtbuild --watch failed: ${JSON.stringify(got)}`);
+    made.add(got.imageId);
+    return got;
+  };
+  const first = line(1);
+  return {
+    ready: first,
+    edit: async (round: number) => {
+      const started = performance.now();
+      await appendFile(join(fnWatch, 'handler.js'), `\n// edit ${round}\n`);
+      await line(round + 2);
+      return performance.now() - started;
+    },
+    stop: async () => {
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
+
+const watching = startWatching();
 try {
+  // Its first build (the dependencies) is over before the rounds start, so it competes with none of them.
+  await watching.ready;
   for (let round = 0; round < rounds; round++) {
     // Rotate who goes first, so that nobody always meets a warmer machine.
     const order = contestants.map((_tool, i) => contestants[(i + round) % contestants.length]!);
     for (const tool of order) times[tool].full.push((await build(tool, true)).ms);
     await appendFile(join(fn, 'handler.js'), `\n// edit ${round}\n`);
     for (const tool of order) times[tool].rebuild.push((await build(tool, false)).ms);
+    watchTimes.push(await watching.edit(round));
     nodeFloor.push((await timed(process.execPath, ['-e', '0'])).ms);
     const line = (kind: 'full' | 'rebuild'): string => contestants.map((tool) => `${tool} ${Math.round(times[tool][kind].at(-1)!)}`).join(', ');
-    process.stderr.write(`round ${round + 1}/${rounds}: full (ms) ${line('full')}; rebuild (ms) ${line('rebuild')}\n`);
+    process.stderr.write(`round ${round + 1}/${rounds}: full (ms) ${line('full')}; rebuild (ms) ${line('rebuild')}, rtbuild_watch ${Math.round(watchTimes.at(-1)!)}\n`);
   }
 } finally {
+  await watching.stop();
   await registry.stop();
-  await run('docker', ['rmi', '-f', ...Object.values(tags)]).catch(() => undefined);
+  await run('docker', ['rmi', '-f', ...Object.values(tags), watchTag]).catch(() => undefined);
   for (const id of made) await run('docker', ['rmi', id]).catch(() => undefined);
   await rm(work, { recursive: true, force: true });
 }
@@ -174,6 +229,9 @@ console.log(
       full_build: { ...section('full'), target: 'ratio_rtbuild_to_docker_buildkit <= 1' },
       source_only_rebuild: {
         ...section('rebuild'),
+        rtbuild_watch: summary(watchTimes),
+        ratio_rtbuild_watch_to_docker_buildkit: Number((median(watchTimes) / median(times.docker_buildkit.rebuild)).toFixed(2)),
+        rtbuild_watch_note: 'rtbuild --watch: from the edit of the handler to the image of it, in the running process',
         target: 'ratio_rtbuild_to_docker_buildkit <= 1',
         rtbuild_paths: paths.function_buildkit_rebuild,
         first_fast_path_rebuild_ms: firstFastPath,

@@ -13,11 +13,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { type BuildConfig, RTBUILD_SETTINGS, loadBuildConfig } from '../config/rtbuild.js';
 import { type Setting, flagDescription } from '../config/settings.js';
 import { connectEngine } from '../engine/index.js';
-import { EXIT_OK, InvalidInputError, type RtError, isRtError } from '../errors.js';
+import { EXIT_OK, InvalidInputError, type RtError, formatError, isRtError } from '../errors.js';
 import { PROJECT_RUNTIMES } from '../platform/runtimes.js';
 import { parseBaseRequest, projectRuntimeIds } from '../rtbuild/base-image/request.js';
 import type { FunctionImageResult } from '../rtbuild/function/builder.js';
-import { runCli, withEngine } from './run.js';
+// Types only: the builder itself loads when a command runs.
+import type * as Release from '../rtbuild/function/release.js';
+import { runCli, wantsVerbose, withEngine } from './run.js';
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -34,6 +36,7 @@ function settingOption(row: Setting): Option | undefined {
 interface OutputOptions {
   dryRun?: boolean;
   json?: boolean;
+  watch?: boolean;
 }
 
 async function main(): Promise<number> {
@@ -52,7 +55,11 @@ async function main(): Promise<number> {
   }
   program
     .option('--dry-run', 'print the Dockerfile and the build context listing; no engine work')
-    .option('--json', 'print one JSON result object on stdout')
+    .option('--json', 'print one JSON result object on stdout (with --watch: one line per build)')
+    .option(
+      '-w, --watch',
+      'build, then build again whenever a file of the source changes, until Ctrl-C; a failed build is reported and the watching goes on. A handler edit takes the fast path without node\'s start (the edit–rebuild loop). Flags and rtbuild.json are read once',
+    )
     .option('-v, --verbose', 'show stack traces of errors')
     .action(async (options: OutputOptions & Record<string, string | string[] | boolean | undefined>) => {
       // Milliseconds from the process's start to here: node's own start, loading the CLI, parsing flags.
@@ -65,10 +72,15 @@ async function main(): Promise<number> {
         throw new InvalidInputError('--manifest - and --json both write to stdout', { hint: 'drop --manifest - (the JSON result has the manifest), or write it to a file' });
       }
       if (options.dryRun) {
+        if (options.watch) throw new InvalidInputError('--watch and --dry-run do not go together: a dry run builds nothing', { hint: 'drop one of them' });
         await dryRun(config, options.json === true);
         return;
       }
       const { releaseFunctionImages } = await (release ?? import('../rtbuild/function/release.js'));
+      if (options.watch) {
+        await watchAndBuild(config, options.json === true, start, releaseFunctionImages);
+        return;
+      }
       // No ping (the first request says when no engine answers) and no reaping: building a function
       // image creates no container, so there is none of an earlier run to clean up here.
       const results = (await releaseFunctionImages(await connectEngine({ ping: false }), config, log)).map((result) => ({ ...result, timingsMs: { start, ...result.timingsMs } }));
@@ -133,6 +145,62 @@ async function dryRun(config: BuildConfig, json: boolean): Promise<void> {
       const tools = plan.tools.filter((tool) => tool.name === 'install.sh').map((tool) => `\n# ${tool.name}\n${tool.content.replace(/^/gm, '#   ')}`);
       process.stdout.write(`${plan.dockerfile}${tools.join('')}\n# build context\n${listing.map((line) => `#   ${line}`).join('\n')}\n`);
     }
+  }
+}
+
+/**
+ * --watch: every round builds and prints like a one-shot run (with --json one line, with its round
+ * number); a round that fails prints its error and the watching goes on. SIGINT or SIGTERM stops it
+ * (after the round in flight; a second one ends the process at once).
+ */
+async function watchAndBuild(
+  config: BuildConfig,
+  json: boolean,
+  start: number,
+  releaseFunctionImages: typeof Release.releaseFunctionImages,
+): Promise<void> {
+  const [{ watchSource }, { prepareFastPath }] = await Promise.all([import('../rtbuild/function/watch.js'), import('../rtbuild/function/fast-path.js')]);
+  const log = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  const engine = await connectEngine({ ping: false });
+  const controller = new AbortController();
+  const stop = (): void => {
+    log('stopping: no more builds (the one in progress, if any, finishes; Ctrl-C again ends rtbuild at once)');
+    controller.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await watchSource({
+      source: config.source,
+      ignore: config.manifest === undefined || config.manifest === '-' ? [] : [config.manifest],
+      signal: controller.signal,
+      report: log,
+      round: async ({ number, changed, changedAt }) => {
+        if (number > 1) log(`${changed ?? 'the source'} changed: building again (round ${number})`);
+        try {
+          const results = (await releaseFunctionImages(engine, config, log)).map((result) => ({
+            ...result,
+            // The first round's start is the process's; a later round's is the change that started it.
+            timingsMs: { ...(number === 1 ? { start } : { sinceChange: changedAt === undefined ? 0 : Math.round(performance.now() - changedAt) }), ...result.timingsMs },
+          }));
+          await writeManifests(config, results);
+          const round = { round: number, ...(changed !== undefined ? { changed } : {}) };
+          if (json) process.stdout.write(`${JSON.stringify(results.length === 1 ? { ...results[0], ...round } : { functions: results, ...round })}\n`);
+        } catch (error) {
+          // A bug stops the watching; a failed build or bad sources are for the user to fix while it goes on.
+          if (!isRtError(error)) throw error;
+          log(formatError(error, wantsVerbose(process.argv)));
+          if (json) process.stdout.write(`${JSON.stringify({ error: errorBody(error), round: number, ...(changed !== undefined ? { changed } : {}) })}\n`);
+        }
+        // Best effort: without it the first edit reads the base image's config itself.
+        if (number === 1) await prepareFastPath(engine, config, log).catch(() => undefined);
+      },
+    });
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
   }
 }
 
