@@ -139,12 +139,15 @@ function decodeText(raw: Buffer, charset: string | undefined): string {
   return raw.toString('utf8');
 }
 
+/** Most requests (every GET) have no body: one shared answer instead of an object per request. */
+const NO_BODY: ParsedBody = Object.freeze({ ok: true, data: undefined });
+
 /**
  * The body as the handler sees it (HTTP-BODY): JSON types → any JSON value, text/* → string,
  * form → object of fields, anything else → Buffer, no body → undefined.
  */
 export function parseBody(raw: Buffer | undefined, contentType: string | undefined): ParsedBody {
-  if (raw === undefined || raw.length === 0) return { ok: true, data: undefined };
+  if (raw === undefined || raw.length === 0) return NO_BODY;
   const media = mediaType(contentType);
   if (JSON_TYPES.has(media)) return parseJson(raw);
   if (media.startsWith('text/')) return { ok: true, data: decodeText(raw, charsetOf(contentType)) };

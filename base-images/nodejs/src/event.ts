@@ -56,6 +56,9 @@ export function isBinary(headers: IncomingHttpHeaders): boolean {
   return headers['ce-specversion'] !== undefined || (headers['ce-type'] !== undefined && headers['ce-source'] !== undefined);
 }
 
+/** Most requests are no CloudEvent: one shared answer instead of an object per request. */
+const PLAIN: CloudEventResult = Object.freeze({ kind: 'plain' });
+
 /**
  * Classifies a request whose body was already parsed by HTTP-BODY rules. `media` is the request's
  * media type (lower case, no parameters).
@@ -102,7 +105,7 @@ export function readCloudEvent(headers: IncomingHttpHeaders, media: string, body
     const problem = validate(fields, 'binary');
     return problem === undefined ? { kind: 'cloudevent', fields, data: body } : { kind: 'invalid', message: problem };
   }
-  return { kind: 'plain' };
+  return PLAIN;
 }
 
 /** The handler's first argument (EV-FIELDS). */
