@@ -24,7 +24,7 @@
 // rtbuild gets a cache folder of its own: the first fast path of the run reads the base image's config
 // once (docker save of the whole image); that rebuild is reported apart, the medians are over all rounds.
 // Prints one JSON object with the ratios.
-// Usage: tsx bench/rtbuild.ts [--rounds N] [--base-image REF] [--cli dist/src/cli/rtbuild.js]
+// Usage: tsx bench/rtbuild.ts [--rounds N] [--base-image REF] [--cli dist/src/cli/rtbuild.js] [--node PATH]
 import { execFile, spawn } from 'node:child_process';
 import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -42,6 +42,10 @@ const flag = (name: string): string | undefined => {
 const rounds = Number(flag('--rounds') ?? 5);
 const base = flag('--base-image') ?? 'rt/nodejs20:dev';
 const cli = flag('--cli') ?? join(root, 'dist', 'src', 'cli', 'rtbuild.js');
+// The Node that runs rtbuild (and `node -e 0`): this one by default; --node another. Node 20 starts in
+// 70–100 ms here, about 40 ms of it parsing the CA bundle that NODE_EXTRA_CA_CERTS names (set on these
+// machines) before the first line runs; Node 22 and 24 start in 25–30 ms.
+const nodeBinary = flag('--node') ?? process.execPath;
 const socket = (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '');
 const baselineDockerfile = join(root, 'bench', 'fixtures', 'kyma-legacy-nodejs');
 
@@ -86,7 +90,7 @@ const paths: Record<string, string[]> = {};
 const firstFastPath: Record<string, number> = {};
 async function rtbuild(builder: 'buildkit' | 'classic', noCache: boolean, target: 'function' | 'kyma' = 'function', fastPath = true): Promise<{ ms: number }> {
   const tag = target === 'kyma' ? tags.rtbuild_kyma : builder === 'classic' ? tags.rtbuild_classic : fastPath ? tags.rtbuild : tags.rtbuild_no_fast_path;
-  const result = await timed(process.execPath, [
+  const result = await timed(nodeBinary, [
     cli,
     '--base-image', base, '--source', fn, '--tag', tag, '--for', target,
     '--builder', builder, '--network', 'host', '--npm-registry', registry.url, '--json',
@@ -146,7 +150,7 @@ const watchTimes: number[] = [];
 
 /** rtbuild --watch on fnWatch: the time from an edit of its handler to the image of that edit. */
 function startWatching(): { ready: Promise<unknown>; edit: (round: number) => Promise<number>; stop: () => Promise<void> } {
-  const child = spawn(process.execPath, [
+  const child = spawn(nodeBinary, [
     cli, '--watch', '--json', '--base-image', base, '--source', fnWatch, '--tag', watchTag,
     '--network', 'host', '--npm-registry', registry.url,
   ], { cwd: root, env: { ...process.env, RTBUILD_CACHE_DIR: cacheDir }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -198,7 +202,7 @@ try {
     await appendFile(join(fn, 'handler.js'), `\n// edit ${round}\n`);
     for (const tool of order) times[tool].rebuild.push((await build(tool, false)).ms);
     watchTimes.push(await watching.edit(round));
-    nodeFloor.push((await timed(process.execPath, ['-e', '0'])).ms);
+    nodeFloor.push((await timed(nodeBinary, ['-e', '0'])).ms);
     const line = (kind: 'full' | 'rebuild'): string => contestants.map((tool) => `${tool} ${Math.round(times[tool][kind].at(-1)!)}`).join(', ');
     process.stderr.write(`round ${round + 1}/${rounds}: full (ms) ${line('full')}; rebuild (ms) ${line('rebuild')}, rtbuild_watch ${Math.round(watchTimes.at(-1)!)}\n`);
   }
@@ -226,6 +230,7 @@ console.log(
       benchmark: 'rtbuild vs plain docker build (Kyma legacy template structure)',
       base_image: base,
       rounds,
+      node: (await run(nodeBinary, ['--version'])).stdout.trim(),
       full_build: { ...section('full'), target: 'ratio_rtbuild_to_docker_buildkit <= 1' },
       source_only_rebuild: {
         ...section('rebuild'),
