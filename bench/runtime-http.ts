@@ -137,8 +137,10 @@ async function measure(subject: Subject, which: 'get' | 'post'): Promise<void> {
   });
 }
 
+/** The median of the rounds that have a figure: now and then wrk prints no latency line for a round (NaN). */
 const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };

@@ -23,10 +23,10 @@ export interface WrkResult {
 }
 
 /** wrk's latency text in ms: "812.00us", "1.62ms", "2.01s", "1.00m" (NaN, and said once, if none of those). */
-function millis(text: string | undefined): number {
+function millis(text: string | undefined, out: string): number {
   const m = /^([\d.]+)(us|ms|s|m)$/.exec(text?.trim() ?? '');
   if (!m) {
-    if (!warned) process.stderr.write(`wrk: latency ${JSON.stringify(text)} not understood (counted as no figure)\n`);
+    if (!warned) process.stderr.write(`wrk: latency ${JSON.stringify(text)} not understood (counted as no figure); wrk said:\n${out}\n`);
     warned = true;
     return NaN;
   }
@@ -62,8 +62,8 @@ export async function wrk(url: string, request: WrkRequest, options: { seconds: 
     return {
       rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
       requests: Number(/(\d+) requests in/.exec(out)?.[1]),
-      p50Ms: millis(/^\s+50%\s+(\S+)$/m.exec(out)?.[1]),
-      p99Ms: millis(/^\s+99%\s+(\S+)$/m.exec(out)?.[1]),
+      p50Ms: millis(/^\s+50%\s+(\S+)$/m.exec(out)?.[1], out),
+      p99Ms: millis(/^\s+99%\s+(\S+)$/m.exec(out)?.[1], out),
       failures: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0),
     };
   } finally {
