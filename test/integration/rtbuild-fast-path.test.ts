@@ -15,9 +15,9 @@ import { parseReference } from '../../src/image/reference.js';
 import { projectRuntime } from '../../src/platform/runtimes.js';
 import { digestOf } from '../../src/registry/client.js';
 import type { FunctionImageResult } from '../../src/rtbuild/function/builder.js';
-import { REGISTRY, testEngine, uniqueTag } from '../support/engine.js';
+import { REGISTRY, uniqueTag } from '../support/engine.js';
 import { deleteFromRegistry } from '../support/registry.js';
-import { askFunction, askUnderKymaLaunch, copyFixture, jsonResult, runRtbuild, startNpmRegistry } from '../support/rtbuild.js';
+import { RtbuildWorkspace, askFunction, askUnderKymaLaunch, jsonResult, runRtbuild, startNpmRegistry } from '../support/rtbuild.js';
 import { parseFunctionResources } from '../../src/platform/function-resource.js';
 
 const NODE_BASE = projectRuntime('nodejs20').project.devTag;
@@ -26,30 +26,24 @@ const PYTHON_BASE = projectRuntime('python312').project.devTag;
 type Config = { created?: string; history: { created?: string }[]; rootfs: { diff_ids: string[] }; config: Record<string, unknown> };
 
 describe('rtbuild fast path', () => {
+  const ws = new RtbuildWorkspace();
+  const { images, cleanups } = ws;
   let engine: Engine;
   let cacheDir: string;
   let registry: Awaited<ReturnType<typeof startNpmRegistry>>;
-  const images: string[] = [];
-  const cleanups: (() => Promise<void>)[] = [];
   const env = (): Record<string, string> => ({ RTBUILD_CACHE_DIR: cacheDir, SOURCE_DATE_EPOCH: '1700000000' });
 
   before(async () => {
-    engine = await testEngine();
-    cacheDir = await mkdtemp(join(tmpdir(), 'rt-rtbuild-cache-'));
+    await ws.open();
+    ({ engine, cacheDir } = ws);
     registry = await startNpmRegistry();
   });
   after(async () => {
     await registry.stop();
-    for (const cleanup of cleanups) await cleanup();
-    for (const image of images) await engine.removeImage(image, { force: true });
-    await rm(cacheDir, { recursive: true, force: true });
+    await ws.close();
   });
 
-  const workdir = async (fixture: string): Promise<string> => {
-    const { root, dir } = await copyFixture(fixture);
-    cleanups.push(() => rm(root, { recursive: true, force: true }));
-    return dir;
-  };
+  const workdir = (fixture: string): Promise<string> => ws.workdir(fixture);
   const build = async (args: string[], extraEnv: Record<string, string> = {}): Promise<{ result: FunctionImageResult; stderr: string }> => {
     const run = await runRtbuild([...args, '--json'], { ...env(), ...extraEnv });
     const result = jsonResult<FunctionImageResult>(run);

@@ -13,9 +13,9 @@ import type { Engine } from '../../src/engine/index.js';
 import { projectRuntime } from '../../src/platform/runtimes.js';
 import type { FunctionImageResult } from '../../src/rtbuild/function/builder.js';
 import { type CliRun, startCli } from '../support/cli.js';
-import { testEngine, uniqueTag } from '../support/engine.js';
+import { uniqueTag } from '../support/engine.js';
 import { pollUntil } from '../support/net.js';
-import { copyFixture, jsonResult, runRtbuild } from '../support/rtbuild.js';
+import { RtbuildWorkspace, jsonResult, runRtbuild } from '../support/rtbuild.js';
 
 const NODE_BASE = projectRuntime('nodejs20').project.devTag;
 
@@ -53,30 +53,24 @@ class Watcher {
 }
 
 describe('rtbuild --watch', () => {
+  const ws = new RtbuildWorkspace();
+  const { images, cleanups } = ws;
   let engine: Engine;
   let cacheDir: string;
-  const images: string[] = [];
-  const cleanups: (() => Promise<void>)[] = [];
   const children: ChildProcess[] = [];
   const env = (): Record<string, string> => ({ RTBUILD_CACHE_DIR: cacheDir, SOURCE_DATE_EPOCH: '1700000000' });
 
   before(async () => {
-    engine = await testEngine();
-    cacheDir = await mkdtemp(join(tmpdir(), 'rt-rtbuild-cache-'));
+    await ws.open();
+    ({ engine, cacheDir } = ws);
   });
   after(async () => {
     // A test that failed half-way leaves its rtbuild watching: it ends here, whatever happened.
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    for (const cleanup of cleanups) await cleanup();
-    for (const image of images) await engine.removeImage(image, { force: true });
-    await rm(cacheDir, { recursive: true, force: true });
+    await ws.close();
   });
 
-  const workdir = async (fixture: string): Promise<string> => {
-    const { root, dir } = await copyFixture(fixture);
-    cleanups.push(() => rm(root, { recursive: true, force: true }));
-    return dir;
-  };
+  const workdir = (fixture: string): Promise<string> => ws.workdir(fixture);
   const watch = (args: string[]): Watcher => {
     const { child, done } = startCli('rtbuild', [...args, '--watch', '--json'], { env: env(), timeoutMs: 600_000 });
     children.push(child);

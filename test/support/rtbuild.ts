@@ -11,6 +11,7 @@ import { extract } from 'tar-stream';
 import { packDirectory } from '../../src/image/archive.js';
 import { type Engine } from '../../src/engine/index.js';
 import { baseImage, uniqueTag } from './names.js';
+import { testEngine } from './engine.js';
 import { type CliRun, runCliToEnd } from './cli.js';
 import { freePort, pollUntil } from './net.js';
 import { FunctionContainer } from '../../src/platform/function-container.js';
@@ -49,6 +50,35 @@ export async function copyFixture(name: string): Promise<{ root: string; dir: st
   const dir = join(root, name);
   await cp(join(FIXTURES, name), dir, { recursive: true });
   return { root, dir };
+}
+
+/**
+ * What an rtbuild test suite makes and must undo, whatever its tests did: the images it names, fixture
+ * copies, an rtbuild cache folder of its own, and anything else pushed onto `cleanups`.
+ */
+export class RtbuildWorkspace {
+  readonly images: string[] = [];
+  readonly cleanups: (() => Promise<void>)[] = [];
+  engine!: Engine;
+  cacheDir!: string;
+
+  async open(): Promise<void> {
+    this.engine = await testEngine();
+    this.cacheDir = await mkdtemp(join(tmpdir(), 'rt-rtbuild-cache-'));
+  }
+
+  /** A private copy of a fixture folder, removed by close(). */
+  async workdir(fixture: string): Promise<string> {
+    const { root, dir } = await copyFixture(fixture);
+    this.cleanups.push(() => rm(root, { recursive: true, force: true }));
+    return dir;
+  }
+
+  async close(): Promise<void> {
+    for (const cleanup of this.cleanups) await cleanup();
+    for (const image of this.images) await this.engine.removeImage(image, { force: true });
+    await rm(this.cacheDir, { recursive: true, force: true });
+  }
 }
 
 export interface AskOptions {
