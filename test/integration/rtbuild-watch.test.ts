@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Engine } from '../../src/engine/index.js';
 import { projectRuntime } from '../../src/platform/runtimes.js';
@@ -81,8 +81,15 @@ describe('rtbuild --watch', () => {
     images.push(round.imageId as string);
     return round.imageId as string;
   };
+  /**
+   * Saves the file as editors do: the new content is written next to the source folder (outside what is
+   * watched) and renamed over the file, one event. A write in place is a truncation and a write, two
+   * events: a round may start between them and a second one follow (right, but not countable).
+   */
   const edit = async (file: string, line: string): Promise<void> => {
-    await writeFile(file, `${await readFile(file, 'utf8')}\n${line}\n`);
+    const saved = join(dirname(dirname(file)), `.${basename(file)}.saving`);
+    await writeFile(saved, `${await readFile(file, 'utf8')}\n${line}\n`);
+    await rename(saved, file);
   };
 
   test('FIN-LAYERS: after a handler edit, rtbuild --watch builds the image a one-shot rtbuild makes of the same sources; SIGINT ends it with exit 0', async () => {
