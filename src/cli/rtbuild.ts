@@ -78,7 +78,7 @@ async function main(): Promise<number> {
       }
       const { releaseFunctionImages } = await (release ?? import('../rtbuild/function/release.js'));
       if (options.watch) {
-        await watchAndBuild(config, options.json === true, start, releaseFunctionImages);
+        await watchAndBuild(config, options.json === true, start, releaseFunctionImages, log);
         return;
       }
       // No ping (the first request says when no engine answers) and no reaping: building a function
@@ -158,11 +158,9 @@ async function watchAndBuild(
   json: boolean,
   start: number,
   releaseFunctionImages: typeof Release.releaseFunctionImages,
+  log: (line: string) => void,
 ): Promise<void> {
   const [{ watchSource }, { prepareFastPath }] = await Promise.all([import('../rtbuild/function/watch.js'), import('../rtbuild/function/fast-path.js')]);
-  const log = (line: string): void => {
-    process.stderr.write(`${line}\n`);
-  };
   const engine = await connectEngine({ ping: false });
   const controller = new AbortController();
   const stop = (): void => {

@@ -96,7 +96,12 @@ export class RawConnection {
   }
 
   get(path: string): void {
-    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    this.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+  }
+
+  /** Any bytes, well-formed HTTP or not; a server that closes before taking them all is no error here. */
+  write(bytes: Buffer | string): void {
+    this.socket.write(bytes);
   }
 
   /**

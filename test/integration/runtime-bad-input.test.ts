@@ -7,12 +7,11 @@
 // The score per image is printed at the end (the note asks for it).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Engine } from '../../src/engine/index.js';
 import { PROJECT_RUNTIMES } from '../../src/platform/runtimes.js';
-import { type RawResponse, parseResponse } from '../../src/rtcheck/raw-http.js';
+import { RawConnection, type RawResponse, parseResponse } from '../../src/rtcheck/raw-http.js';
 import { testEngine } from '../support/engine.js';
 import { type FunctionContainer, startFunction } from '../support/function-container.js';
 
@@ -70,38 +69,18 @@ interface Outcome {
  * Sends the bytes on a new connection and collects answers until there are as many as expected (and,
  * when the case expects it, the connection is closed), the runtime closes it, or the deadline passes.
  */
-function exchange(port: number, request: Buffer, expected: Case): Promise<Outcome> {
+async function exchange(port: number, request: Buffer, expected: Case): Promise<Outcome> {
   const method = /^\s*([A-Z]+) /.exec(request.toString('latin1', 0, 32))?.[1] ?? 'GET';
-  return new Promise((resolve) => {
-    let data = Buffer.alloc(0);
-    let closed = false;
-    let settled = false;
-    const socket = connect({ host: '127.0.0.1', port });
-    const finish = (): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      const found = responses(data, method);
-      resolve({ statuses: found.map((r) => r.status), closed, last: found.at(-1) });
-    };
-    const check = (): void => {
-      const count = responses(data, method).length;
-      if (closed || (count >= expected.statuses.length && !expected.closed)) finish();
-    };
-    const timer = setTimeout(finish, ANSWER_DEADLINE_MS);
-    socket.on('data', (chunk: Buffer) => {
-      data = Buffer.concat([data, chunk]);
-      check();
-    });
-    socket.on('close', () => {
-      closed = true;
-      check();
-    });
+  const connection = await RawConnection.open(port);
+  try {
     // A runtime may refuse and close before everything is written (431, 413): that is an answer too.
-    socket.on('error', () => undefined);
-    socket.write(request);
-  });
+    connection.write(request);
+    await connection.waitFor((data) => (responses(data, method).length >= expected.statuses.length && !expected.closed ? true : undefined), Date.now() + ANSWER_DEADLINE_MS);
+    const found = responses(connection.received, method);
+    return { statuses: found.map((r) => r.status), closed: connection.closed, last: found.at(-1) };
+  } finally {
+    connection.close();
+  }
 }
 
 async function callsSoFar(subject: FunctionContainer): Promise<number> {
