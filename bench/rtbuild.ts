@@ -2,7 +2,7 @@
 // function template), side by side in one run, on the same base image, the same Function (one npm
 // dependency from a registry on 127.0.0.1) and the same engine:
 //   full build: no cache, each;   rebuild: after a change to the handler only, cache on, each.
-// Six contestants:
+// Eight contestants:
 //   rtbuild           as users run it: the engine's BuildKit, and after a handler edit the fast path
 //                     (the source layer appended without a build, `docker load`: issue 16);
 //   rtbuild_no_fast_path  rtbuild --no-fast-path: every rebuild a BuildKit build;
@@ -13,7 +13,12 @@
 //   docker_build      `docker build` of the Kyma-structured Dockerfile: on this machine the docker CLI
 //                     has no buildx, so this is the legacy builder: the baseline of the target;
 //   docker_buildkit   the same Dockerfile and context sent straight to the engine's BuildKit
-//                     (tar | curl POST /build?version=2): what `docker build` does where buildx exists.
+//                     (tar | curl POST /build?version=2): what `docker build` does where buildx exists;
+//   rtbuild_push, docker_buildkit_push   the same two, each followed by the push of the image to the
+//                     registry on 127.0.0.1:5000 (rtbuild --push; BuildKit's build, then `docker push`):
+//                     the loop of a Kyma user, whose cluster pulls the image from a registry. After a
+//                     handler edit rtbuild sends the new layer, the config and a manifest to the registry
+//                     itself (registry-direct.ts); `docker push` asks the registry about every layer.
 // And for the rebuild, rtbuild --watch: one process started before the rounds on a copy of the Function;
 // each round edits its handler and times the edit until the watching rtbuild prints the new image (its
 // --json line): the edit–rebuild loop without node's start and the CLI's loading.
@@ -25,12 +30,13 @@
 // once (docker save of the whole image); that rebuild is reported apart, the medians are over all rounds.
 // Prints one JSON object with the ratios.
 // Usage: tsx bench/rtbuild.ts [--rounds N] [--base-image REF] [--cli dist/src/cli/rtbuild.js] [--node PATH]
+//                            [--registry HOST:PORT (default 127.0.0.1:5000)]
 import { execFile, spawn } from 'node:child_process';
 import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startNpmRegistry } from '../test/support/rtbuild.js';
+import { startNpmRegistry } from '../test/support/package-registries.js';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
@@ -57,6 +63,8 @@ const registry = await startNpmRegistry();
 const fnWatch = join(work, 'fn-watch');
 await cp(join(root, 'test', 'fixtures', 'rtbuild', 'node-deps'), fnWatch, { recursive: true });
 const watchTag = `rt-bench/rtbuild-watch:${process.pid}`;
+/** The registry `make registry` starts: the push contestants' images go there. */
+const pushRegistry = flag('--registry') ?? '127.0.0.1:5000';
 const tags = {
   rtbuild: `rt-bench/rtbuild:${process.pid}`,
   rtbuild_no_fast_path: `rt-bench/rtbuild-no-fast-path:${process.pid}`,
@@ -64,6 +72,8 @@ const tags = {
   rtbuild_classic: `rt-bench/rtbuild-classic:${process.pid}`,
   docker_build: `rt-bench/docker:${process.pid}`,
   docker_buildkit: `rt-bench/docker-buildkit:${process.pid}`,
+  rtbuild_push: `${pushRegistry}/rt-bench/rtbuild-push:${process.pid}`,
+  docker_buildkit_push: `${pushRegistry}/rt-bench/docker-buildkit-push:${process.pid}`,
 };
 type Contestant = keyof typeof tags;
 /** Every image the run made: a rebuild leaves the one before it untagged, and the run removes them all. */
@@ -88,19 +98,20 @@ const split: Record<string, Record<'start' | 'validate' | 'build' | 'publish' | 
 const paths: Record<string, string[]> = {};
 /** The first fast-path rebuild of each kind: it reads the base image's config (once per base image). */
 const firstFastPath: Record<string, number> = {};
-async function rtbuild(builder: 'buildkit' | 'classic', noCache: boolean, target: 'function' | 'kyma' = 'function', fastPath = true): Promise<{ ms: number }> {
-  const tag = target === 'kyma' ? tags.rtbuild_kyma : builder === 'classic' ? tags.rtbuild_classic : fastPath ? tags.rtbuild : tags.rtbuild_no_fast_path;
+async function rtbuild(builder: 'buildkit' | 'classic', noCache: boolean, target: 'function' | 'kyma' = 'function', fastPath = true, push = false): Promise<{ ms: number }> {
+  const tag = push ? tags.rtbuild_push : target === 'kyma' ? tags.rtbuild_kyma : builder === 'classic' ? tags.rtbuild_classic : fastPath ? tags.rtbuild : tags.rtbuild_no_fast_path;
   const result = await timed(nodeBinary, [
     cli,
     '--base-image', base, '--source', fn, '--tag', tag, '--for', target,
     '--builder', builder, '--network', 'host', '--npm-registry', registry.url, '--json',
     ...(noCache ? ['--no-cache'] : []),
     ...(fastPath ? [] : ['--no-fast-path']),
+    ...(push ? ['--push'] : []),
   ]);
   const parsed = JSON.parse(result.stdout) as { imageId: string; path: string; timingsMs: Timings };
   made.add(parsed.imageId);
   const t = parsed.timingsMs;
-  const key = `${target}_${builder}${fastPath ? '' : '_no_fast_path'}_${noCache ? 'full' : 'rebuild'}`;
+  const key = `${target}_${builder}${fastPath ? '' : '_no_fast_path'}${push ? '_push' : ''}_${noCache ? 'full' : 'rebuild'}`;
   split[key] ??= { start: [], validate: [], build: [], publish: [], other: [] };
   split[key].start.push(t.start);
   split[key].validate.push(t.validate);
@@ -122,14 +133,15 @@ async function dockerBuild(noCache: boolean): Promise<{ ms: number }> {
   return result;
 }
 
-async function dockerBuildkit(noCache: boolean): Promise<{ ms: number }> {
+async function dockerBuildkit(noCache: boolean, push = false): Promise<{ ms: number }> {
+  const tag = push ? tags.docker_buildkit_push : tags.docker_buildkit;
   const query = new URLSearchParams({
-    version: '2', t: tags.docker_buildkit, networkmode: 'host', nocache: noCache ? '1' : '0',
+    version: '2', t: tag, networkmode: 'host', nocache: noCache ? '1' : '0',
     buildargs: JSON.stringify({ base_image: base, NPM_REGISTRY: registry.url }),
   });
   const result = await timed('bash', ['-o', 'pipefail', '-c',
-    `tar -cf - -C "$1" . -C "$2" Dockerfile | curl -sS --fail --unix-socket "$3" -H 'Content-Type: application/x-tar' --data-binary @- "http://engine/v1.41/build?$4"`,
-    'bench', fn, baselineDockerfile, socket, query.toString()]);
+    `tar -cf - -C "$1" . -C "$2" Dockerfile | curl -sS --fail --unix-socket "$3" -H 'Content-Type: application/x-tar' --data-binary @- "http://engine/v1.41/build?$4"${push ? ' && docker push -q "$5" >&2' : ''}`,
+    'bench', fn, baselineDockerfile, socket, query.toString(), tag]);
   if (result.stdout.includes('"errorDetail"')) throw new Error(`the BuildKit baseline build failed: ${result.stdout.slice(-500)}`);
   for (const id of result.stdout.matchAll(/"ID":"(sha256:[0-9a-f]{64})"/g)) made.add(id[1] as string);
   return result;
@@ -140,7 +152,9 @@ const build = (tool: Contestant, noCache: boolean): Promise<{ ms: number }> =>
     : tool === 'rtbuild_no_fast_path' ? rtbuild('buildkit', noCache, 'function', false)
     : tool === 'rtbuild_kyma' ? rtbuild('buildkit', noCache, 'kyma')
     : tool === 'rtbuild_classic' ? rtbuild('classic', noCache)
+    : tool === 'rtbuild_push' ? rtbuild('buildkit', noCache, 'function', true, true)
       : tool === 'docker_build' ? dockerBuild(noCache)
+      : tool === 'docker_buildkit_push' ? dockerBuildkit(noCache, true)
         : dockerBuildkit(noCache);
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -223,6 +237,7 @@ const section = (kind: 'full' | 'rebuild'): Record<string, unknown> => ({
   ratio_rtbuild_no_fast_path_to_docker_buildkit: ratio(kind, 'rtbuild_no_fast_path', 'docker_buildkit'),
   ratio_rtbuild_classic_to_docker_build: ratio(kind, 'rtbuild_classic', 'docker_build'),
   ratio_rtbuild_kyma_to_rtbuild: ratio(kind, 'rtbuild_kyma', 'rtbuild'),
+  ratio_rtbuild_push_to_docker_buildkit_push: ratio(kind, 'rtbuild_push', 'docker_buildkit_push'),
 });
 console.log(
   JSON.stringify(
@@ -239,6 +254,7 @@ console.log(
         rtbuild_watch_note: 'rtbuild --watch: from the edit of the handler to the image of it, in the running process',
         target: 'ratio_rtbuild_to_docker_buildkit <= 1',
         rtbuild_paths: paths.function_buildkit_rebuild,
+        rtbuild_push_paths: paths.function_buildkit_push_rebuild,
         first_fast_path_rebuild_ms: firstFastPath,
         first_fast_path_note: 'the first fast path of the run on a base image reads its config once (docker save of the image), then it is cached',
       },

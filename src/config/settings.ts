@@ -1,12 +1,8 @@
 // A settings table: each setting written once (its flag, environment variable, config-file key,
 // description, schema, default, how its paths resolve), and everything derived from it: the CLI's
 // options, the config file's schema, and the one precedence rule flag > env > file > default.
-import * as z from 'zod/mini';
-import en from 'zod/v4/locales/en.js';
 import { InvalidInputError } from '../errors.js';
-
-// zod/mini (a fraction of zod's start-up cost: issue 16) comes without messages; these are zod's English.
-z.config(en());
+import * as z from './zod.js';
 
 /** How a setting is spelled on the command line. */
 export interface FlagSpec {

@@ -4,7 +4,7 @@
 // (kyma.ts). The reference is the controller's api/v1alpha2/function_types.go (revision in kyma.ts).
 // rtbuild reads Functions (OVR-INPUT) and writes them (OVR-MANIFEST); rtcheck reads them.
 import { isMap, isScalar, parseAllDocuments, stringify } from 'yaml';
-import { z } from 'zod';
+import * as z from '../config/zod.js';
 import { InvalidInputError } from '../errors.js';
 import type { KymaFunction } from './kyma.js';
 import { ENV_NAME, FUNCTION_API_VERSION, FUNCTION_KIND, NAME, RESERVED_ENV } from './function-names.js';
@@ -12,46 +12,36 @@ import { ENV_NAME, FUNCTION_API_VERSION, FUNCTION_KIND, NAME, RESERVED_ENV } fro
 export { FUNCTION_API_VERSION, FUNCTION_KIND, RESERVED_ENV, functionNameFrom, isFunctionEnvName, isFunctionName } from './function-names.js';
 
 
-const envVarSchema = z
-  .object({
-    name: z.string().regex(ENV_NAME, 'is not a valid variable name'),
-    value: z.string().optional(),
-    /** ConfigMap and Secret references: kept as they are, resolved only in the cluster. */
-    valueFrom: z.record(z.string(), z.unknown()).optional(),
-  })
-  .loose();
+const envVarSchema = z.looseObject({
+  name: z.string().check(z.regex(ENV_NAME, 'is not a valid variable name')),
+  value: z.optional(z.string()),
+  /** ConfigMap and Secret references: kept as they are, resolved only in the cluster. */
+  valueFrom: z.optional(z.record(z.string(), z.unknown())),
+});
 
-const inlineSchema = z.object({ source: z.string().min(1, 'is empty'), dependencies: z.string().optional() }).loose();
-const gitSchema = z.object({ url: z.string().min(1), baseDir: z.string().optional(), reference: z.string().optional() }).loose();
+const inlineSchema = z.looseObject({ source: z.string().check(z.minLength(1, 'is empty')), dependencies: z.optional(z.string()) });
+const gitSchema = z.looseObject({ url: z.string().check(z.minLength(1)), baseDir: z.optional(z.string()), reference: z.optional(z.string()) });
 
-export const functionResourceSchema = z
-  .object({
-    apiVersion: z.literal(FUNCTION_API_VERSION),
-    kind: z.literal(FUNCTION_KIND),
-    metadata: z
-      .object({
-        name: z.string().regex(NAME, 'is not a lower-case RFC 1123 name (a-z, 0-9, "-")').max(63),
-        namespace: z.string().min(1).optional(),
-        labels: z.record(z.string(), z.string()).optional(),
-        annotations: z.record(z.string(), z.string()).optional(),
-      })
-      .loose(),
-    spec: z
-      .object({
-        runtime: z.string().min(1),
-        runtimeImageOverride: z.string().min(1).optional(),
-        source: z
-          .object({ inline: inlineSchema.optional(), gitRepository: gitSchema.optional() })
-          .loose()
-          .refine((source) => (source.inline === undefined) !== (source.gitRepository === undefined), 'has both or neither of inline and gitRepository'),
-        env: z
-          .array(envVarSchema)
-          .optional()
-          .refine((env) => !env?.some((entry) => RESERVED_ENV.includes(entry.name)), `names a variable Kyma reserves (${RESERVED_ENV.join(', ')})`),
-      })
-      .loose(),
-  })
-  .loose();
+export const functionResourceSchema = z.looseObject({
+  apiVersion: z.literal(FUNCTION_API_VERSION),
+  kind: z.literal(FUNCTION_KIND),
+  metadata: z.looseObject({
+    name: z.string().check(z.regex(NAME, 'is not a lower-case RFC 1123 name (a-z, 0-9, "-")'), z.maxLength(63)),
+    namespace: z.optional(z.string().check(z.minLength(1))),
+    labels: z.optional(z.record(z.string(), z.string())),
+    annotations: z.optional(z.record(z.string(), z.string())),
+  }),
+  spec: z.looseObject({
+    runtime: z.string().check(z.minLength(1)),
+    runtimeImageOverride: z.optional(z.string().check(z.minLength(1))),
+    source: z
+      .looseObject({ inline: z.optional(inlineSchema), gitRepository: z.optional(gitSchema) })
+      .check(z.refine((source) => (source.inline === undefined) !== (source.gitRepository === undefined), 'has both or neither of inline and gitRepository')),
+    env: z
+      .optional(z.array(envVarSchema))
+      .check(z.refine((env) => !env?.some((entry) => RESERVED_ENV.includes(entry.name)), `names a variable Kyma reserves (${RESERVED_ENV.join(', ')})`)),
+  }),
+});
 
 export type FunctionResource = z.infer<typeof functionResourceSchema>;
 export type FunctionEnvVar = z.infer<typeof envVarSchema>;

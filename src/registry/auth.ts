@@ -5,8 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-// zod/mini: a fraction of zod's start-up cost (issue 16).
-import * as z from 'zod/mini';
+import * as z from '../config/zod.js';
 import { RegistryAuthError } from '../errors.js';
 import type { RegistryAuth } from '../engine/index.js';
 import { DOCKER_HUB, DOCKER_HUB_AUTH_KEY } from '../image/reference.js';
