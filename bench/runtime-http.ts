@@ -6,7 +6,11 @@
 // (as many threads as connections) in the Python image; both read the body and parse its JSON, the
 // least any CloudEvent receiver does (bench/fixtures/http/raw-node, .../bottle). `--compare IMAGE` adds a custom runtime image,
 // compared with the project's image of the same runtime id. Each server is pinned to core 0, wrk and
-// this process (and the sink) to core 1; rounds interleave the subjects; medians.
+// this process (and the sink) to core 1. Rounds interleave the subjects: within a round each runtime's
+// group (its baseline, its image with tracing on and off, compared images) is measured back to back
+// per request kind, in an order that rotates from round to round. A ratio is the median over rounds
+// of the ratio within each round: these machines' speed drifts by 2-5x for seconds at a time (other
+// tenants), which moves both sides of a pair alike; the spread of those per-round ratios is reported.
 // Prints a short table on stdout and writes one JSON file (--out, default .rt/bench/runtime-http.json).
 // Usage: tsx bench/runtime-http.ts [--rounds 5] [--seconds 3] [--connections 32] [--compare IMAGE]... [--image IMAGE]...
 import { existsSync, readdirSync } from 'node:fs';
@@ -186,8 +190,12 @@ try {
   process.stderr.write(`runtime-http: ${subjects.length} servers, ${rounds} rounds of ${seconds} s per request kind, ${connections} connections, pinned: ${await canPin()}\n`);
   for (const subject of subjects) await start(engine, subject, sink.url);
   for (const subject of subjects) for (const which of ['get', 'post'] as const) await wrk(subject.container!.url, REQUESTS[which], { seconds: 1, connections, core: LOAD_CORE }); // warm-up
+  const groups = [...new Set(subjects.map((s) => s.runtime.id))].map((id) => subjects.filter((s) => s.runtime.id === id));
   for (let r = 0; r < rounds; r++) {
-    for (const subject of subjects) for (const which of ['get', 'post'] as const) await measure(subject, which);
+    for (const group of groups) {
+      const order = group.map((_s, i) => group[(i + r) % group.length]!);
+      for (const which of ['get', 'post'] as const) for (const subject of order) await measure(subject, which);
+    }
     process.stderr.write(`round ${r + 1}/${rounds} done\n`);
   }
 } finally {
@@ -197,26 +205,38 @@ try {
 }
 
 // Ratios: a runtime image against its baseline (node:http of its major, Bottle for Python), with the
-// same tracing setting; a compared image against the project's image of its runtime id.
+// same tracing setting; a compared image against the project's image of its runtime id. Each is the
+// median of the round-by-round ratios (the two measured back to back), with their range.
 const results = subjects.map((s) => ({ name: s.name, image: s.image, kind: s.kind, runtime: s.runtime.id, tracing: s.tracing, get: summary(s, 'get'), post: summary(s, 'post') }));
-type Result = (typeof results)[number];
-const baselineOf = (r: Result): Result | undefined => results.find((b) => (b.kind === 'node:http' || b.kind === 'bottle') && b.runtime === r.runtime);
-const oursOf = (r: Result): Result | undefined => results.find((b) => b.kind === 'runtime' && b.runtime === r.runtime && b.tracing === r.tracing);
-const ratios = results
-  .filter((r) => r.kind === 'runtime' || r.kind === 'compare')
-  .map((r) => {
-    const against = baselineOf(r);
-    const ours = r.kind === 'compare' ? oursOf(r) : undefined;
-    const ratio = (a: number, b: number | undefined): number | null => (b ? round(a / b, 2) : null);
+const baselineOf = (s: Subject): Subject | undefined => subjects.find((b) => (b.kind === 'node:http' || b.kind === 'bottle') && b.runtime.id === s.runtime.id);
+const oursOf = (s: Subject): Subject | undefined => subjects.find((b) => b.kind === 'runtime' && b.runtime.id === s.runtime.id && b.tracing === s.tracing);
+/** Per round a/b of a figure, for `which`; the median and the range over the rounds. */
+function paired(a: Subject, b: Subject | undefined, which: 'get' | 'post', figure: (run: Subject['runs']['get'][number]) => number): { median: number | null; range: [number, number] | null } {
+  if (b === undefined) return { median: null, range: null };
+  const perRound = a.runs[which].map((run, i) => figure(run) / figure(b.runs[which][i]!)).filter((value) => Number.isFinite(value));
+  if (perRound.length === 0) return { median: null, range: null };
+  return { median: round(median(perRound), 2), range: [round(Math.min(...perRound), 2), round(Math.max(...perRound), 2)] };
+}
+const rps = (run: Subject['runs']['get'][number]): number => run.rps;
+const cpuPerRequest = (run: Subject['runs']['get'][number]): number => 1 / run.cpuMicrosPerRequest; // higher is better, as req/s
+const ratios = subjects
+  .filter((s) => s.kind === 'runtime' || s.kind === 'compare')
+  .map((s) => {
+    const against = baselineOf(s);
+    const ours = s.kind === 'compare' ? oursOf(s) : undefined;
+    const get = paired(s, against, 'get', rps);
+    const post = paired(s, against, 'post', rps);
     return {
-      image: r.image,
-      tracing: r.tracing,
+      image: s.image,
+      tracing: s.tracing,
       baseline: against?.name ?? null,
-      get_rps_ratio: ratio(r.get.rps, against?.get.rps),
-      post_rps_ratio: ratio(r.post.rps, against?.post.rps),
-      get_cpu_ratio: against ? ratio(against.get.cpu_us_per_request, r.get.cpu_us_per_request) : null,
-      post_cpu_ratio: against ? ratio(against.post.cpu_us_per_request, r.post.cpu_us_per_request) : null,
-      ...(ours ? { get_rps_vs_project_image: ratio(r.get.rps, ours.get.rps), post_rps_vs_project_image: ratio(r.post.rps, ours.post.rps) } : {}),
+      get_rps_ratio: get.median,
+      post_rps_ratio: post.median,
+      get_rps_ratio_range: get.range,
+      post_rps_ratio_range: post.range,
+      get_cpu_ratio: paired(s, against, 'get', cpuPerRequest).median,
+      post_cpu_ratio: paired(s, against, 'post', cpuPerRequest).median,
+      ...(ours ? { get_rps_vs_project_image: paired(s, ours, 'get', rps).median, post_rps_vs_project_image: paired(s, ours, 'post', rps).median } : {}),
     };
   });
 const report = {
@@ -229,6 +249,7 @@ const report = {
     pinned: await canPin(),
     request_post: `binary CloudEvent, ${EVENT_DATA.length} bytes of JSON data`,
     baselines: 'node:http and Bottle/cheroot read the body and parse its JSON',
+    ratios: 'the median over rounds of the ratio within each round (the two measured back to back), and its range',
     spans_received: sink.spans(),
   },
   results,
@@ -238,10 +259,11 @@ await mkdir(dirname(out), { recursive: true });
 await writeFile(out, JSON.stringify(report, null, 2) + '\n');
 
 const cell = (s: ReturnType<typeof summary>): string => `${String(s.rps).padStart(6)} ${s.p50_ms.toFixed(2).padStart(6)} ${s.p99_ms.toFixed(2).padStart(6)} ${s.cpu_us_per_request.toFixed(1).padStart(6)}`;
-console.log(`${'server'.padEnd(28)} ${'trace'.padEnd(5)} | GET   req/s  p50ms  p99ms  CPUµs | POST  req/s  p50ms  p99ms  CPUµs | RSS MB | ratio GET  POST`);
+console.log(`${'server'.padEnd(28)} ${'trace'.padEnd(5)} | GET   req/s  p50ms  p99ms  CPUµs | POST  req/s  p50ms  p99ms  CPUµs | RSS MB | ratio GET (range)      POST (range)`);
 for (const r of results) {
   const ratio = ratios.find((x) => x.image === r.image && x.tracing === r.tracing && (r.kind === 'runtime' || r.kind === 'compare'));
-  const ratioText = ratio ? `${String(ratio.get_rps_ratio).padStart(9)} ${String(ratio.post_rps_ratio).padStart(5)}` : '';
+  const range = (value: [number, number] | null): string => (value ? `(${value[0]}-${value[1]})` : '');
+  const ratioText = ratio ? `${String(ratio.get_rps_ratio).padStart(9)} ${range(ratio.get_rps_ratio_range).padEnd(12)} ${String(ratio.post_rps_ratio).padStart(5)} ${range(ratio.post_rps_ratio_range)}` : '';
   console.log(`${r.name.padEnd(28)} ${(r.tracing ? 'on' : 'off').padEnd(5)} | ${cell(r.get)}       | ${cell(r.post)}       | ${String(Math.max(r.get.rss_mb, r.post.rss_mb)).padStart(6)} |${ratioText}`);
 }
 console.log(`spans received by the sink: ${sink.spans()}; JSON: ${out}`);
