@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import * as z from './zod.js';
+import * as z from '../zod.js';
 import { InvalidInputError } from '../errors.js';
 import { type Reference, formatReference, parseReference } from '../image/reference.js';
 import { isFunctionEnvName, isFunctionName } from '../platform/function-names.js';

@@ -2,7 +2,7 @@
 // description, schema, default, how its paths resolve), and everything derived from it: the CLI's
 // options, the config file's schema, and the one precedence rule flag > env > file > default.
 import { InvalidInputError } from '../errors.js';
-import * as z from './zod.js';
+import * as z from '../zod.js';
 
 /** How a setting is spelled on the command line. */
 export interface FlagSpec {

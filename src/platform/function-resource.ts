@@ -4,7 +4,7 @@
 // (kyma.ts). The reference is the controller's api/v1alpha2/function_types.go (revision in kyma.ts).
 // rtbuild reads Functions (OVR-INPUT) and writes them (OVR-MANIFEST); rtcheck reads them.
 import { isMap, isScalar, parseAllDocuments, stringify } from 'yaml';
-import * as z from '../config/zod.js';
+import * as z from '../zod.js';
 import { InvalidInputError } from '../errors.js';
 import type { KymaFunction } from './kyma.js';
 import { ENV_NAME, FUNCTION_API_VERSION, FUNCTION_KIND, NAME, RESERVED_ENV } from './function-names.js';

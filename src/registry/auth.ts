@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import * as z from '../config/zod.js';
+import * as z from '../zod.js';
 import { RegistryAuthError } from '../errors.js';
 import type { RegistryAuth } from '../engine/index.js';
 import { DOCKER_HUB, DOCKER_HUB_AUTH_KEY } from '../image/reference.js';
