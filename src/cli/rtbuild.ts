@@ -85,7 +85,7 @@ async function main(): Promise<number> {
       // image creates no container, so there is none of an earlier run to clean up here.
       const results = (await releaseFunctionImages(await connectEngine({ ping: false }), config, log)).map((result) => ({ ...result, timingsMs: { start, ...result.timingsMs } }));
       await writeManifests(config, results);
-      if (options.json) process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : { functions: results })}\n`);
+      if (options.json) writeJsonResult(results);
     });
   const upstreamVariables = [...new Set(PROJECT_RUNTIMES.map((runtime) => runtime.project?.upstreamEnv))].join(' / ');
   program
@@ -184,8 +184,7 @@ async function watchAndBuild(
             timingsMs: { ...(number === 1 ? { start } : { sinceChange: changedAt === undefined ? 0 : Math.round(performance.now() - changedAt) }), ...result.timingsMs },
           }));
           await writeManifests(config, results);
-          const round = { round: number, ...(changed !== undefined ? { changed } : {}) };
-          if (json) process.stdout.write(`${JSON.stringify(results.length === 1 ? { ...results[0], ...round } : { functions: results, ...round })}\n`);
+          if (json) writeJsonResult(results, { round: number, ...(changed !== undefined ? { changed } : {}) });
         } catch (error) {
           // A bug stops the watching; a failed build or bad sources are for the user to fix while it goes on.
           if (!isRtError(error)) throw error;
@@ -200,6 +199,11 @@ async function watchAndBuild(
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
+}
+
+/** --json: one line, the result of the one Function or `{ functions: [...] }`, with `extra` fields (--watch's round). */
+function writeJsonResult(results: readonly FunctionImageResult[], extra: Record<string, unknown> = {}): void {
+  process.stdout.write(`${JSON.stringify(results.length === 1 ? { ...results[0], ...extra } : { functions: results, ...extra })}\n`);
 }
 
 /** --manifest FILE (or - for stdout): every built Function's resource, one YAML stream (OVR-MANIFEST). */

@@ -8,7 +8,7 @@ import { BuildFailedError, SecretLeakedError } from '../../errors.js';
 import { runtimeById, type Family } from '../../platform/runtimes.js';
 import { type Reporter, resolveBase } from './base.js';
 import { DEPS_STAGE } from './dockerfile.js';
-import { type AssembledImage, fastPathImage, rememberDepsLayer } from './fast-path.js';
+import { type AssembledImage, fastPathImage, rememberDepsLayer, settingsRefusal } from './fast-path.js';
 import type { FunctionInput } from './input.js';
 import { INSTALL_MARKER, SCAN_EXIT, SCAN_LINE } from './install-script.js';
 import { type FunctionImagePlan, packContext, planFunctionImage } from './plan.js';
@@ -131,7 +131,7 @@ export async function buildFunctionImage(engine: Engine, config: BuildConfig, in
     const { id, layers, size } = fast;
     return { ...common, id, size, layers, timingsMs: { validate: validated - started, build: done - validated }, handler, path: 'fast', assembled: fast };
   }
-  if (!config.noFastPath && !config.noCache && config.builder === 'buildkit') report(`building (no fast path: ${fast})`);
+  if (!settingsRefusal(config)) report(`building (no fast path: ${fast})`);
 
   // Read while the engine builds: the base image's history length, to tell the added entries apart.
   const baseHistory = engine.imageHistory(base.id ?? base.name).then((entries) => entries.length);

@@ -54,11 +54,18 @@ export function sourceLayerEntries(plan: FunctionImagePlan): ArchiveEntry[] {
   return plan.context.filter((entry) => entry.path.startsWith(prefix)).map((entry) => ({ ...entry, path: entry.path.slice(prefix.length) }));
 }
 
-/** Why this plan takes the build whatever the cache holds; undefined when the fast path may apply. */
-export function fastPathRefusal(plan: FunctionImagePlan, config: Pick<BuildConfig, 'noFastPath' | 'noCache' | 'builder'>): string | undefined {
+/** Why the settings alone rule the fast path out (the user asked for it); undefined when they allow it. */
+export function settingsRefusal(config: Pick<BuildConfig, 'noFastPath' | 'noCache' | 'builder'>): string | undefined {
   if (config.noFastPath) return 'the fast path is off (--no-fast-path)';
   if (config.noCache) return '--no-cache';
   if (config.builder !== 'buildkit') return 'the fast path makes BuildKit layers (--builder classic)';
+  return undefined;
+}
+
+/** Why this plan takes the build whatever the cache holds; undefined when the fast path may apply. */
+export function fastPathRefusal(plan: FunctionImagePlan, config: Pick<BuildConfig, 'noFastPath' | 'noCache' | 'builder'>): string | undefined {
+  const refusal = settingsRefusal(config);
+  if (refusal) return refusal;
   if (plan.base.onBuild.length > 0) return 'the base image has ONBUILD triggers';
   if (!finalStageSteps(plan.dockerfile)) return 'the final stage has a step the fast path does not make';
   if (plan.target === 'function') {
@@ -136,7 +143,7 @@ export async function rememberDepsLayer(options: Omit<FastPathOptions, 'engine' 
  * base image: base-config.ts), so that the first edit already takes the fast path at its usual speed.
  */
 export async function prepareFastPath(engine: Engine, config: BuildConfig, report: Reporter, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  if (config.noFastPath || config.noCache || config.builder !== 'buildkit' || (await engine.isPodman())) return;
+  if (settingsRefusal(config) || (await engine.isPodman())) return;
   const base = await resolveBase(engine, config, () => undefined, env);
   await baseImageConfig(engine, base, new BuildCache(config.cacheDir), report, env);
 }
