@@ -84,7 +84,7 @@ VERSION ?= $(shell node -p "require('./package.json').version")
 publish: build base-images ## build, rtcheck and push every base image: make publish REGISTRY=host:port/path [VERSION=x.y.z]
 	@test -n "$(REGISTRY)" || { echo "usage: make publish REGISTRY=registry.example/runtimes [VERSION=x.y.z]" >&2; exit 2; }
 	for runtime in $$(node --import tsx scripts/runtime-table.ts | cut -d' ' -f1); do \
-	  $(WITH_BASES) node dist/src/cli/rtbuild.js base $$runtime --tag $(REGISTRY)/$$runtime:$(VERSION) --push; \
+	  $(WITH_BASES) bin/rtbuild base $$runtime --tag $(REGISTRY)/$$runtime:$(VERSION) --push; \
 	done
 
 clean: ## remove build output (engine images and the registry's data stay)

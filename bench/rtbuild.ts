@@ -29,12 +29,14 @@
 // rtbuild gets a cache folder of its own: the first fast path of the run reads the base image's config
 // once (docker save of the whole image); that rebuild is reported apart, the medians are over all rounds.
 // Prints one JSON object with the ratios.
-// Usage: tsx bench/rtbuild.ts [--rounds N] [--base-image REF] [--cli dist/src/cli/rtbuild.js] [--node PATH]
+// rtbuild runs as users run it: the command bin/rtbuild (its launcher, which starts node without
+// NODE_EXTRA_CA_CERTS: src/extra-ca-certs.ts), with the Node of --node first on PATH.
+// Usage: tsx bench/rtbuild.ts [--rounds N] [--base-image REF] [--cli bin/rtbuild] [--node PATH]
 //                            [--registry HOST:PORT (default 127.0.0.1:5000)]
 import { execFile, spawn } from 'node:child_process';
 import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { startNpmRegistry } from '../test/support/package-registries.js';
 
@@ -47,11 +49,16 @@ const flag = (name: string): string | undefined => {
 };
 const rounds = Number(flag('--rounds') ?? 5);
 const base = flag('--base-image') ?? 'rt/nodejs20:dev';
-const cli = flag('--cli') ?? join(root, 'dist', 'src', 'cli', 'rtbuild.js');
+const cli = flag('--cli') ?? join(root, 'bin', 'rtbuild');
 // The Node that runs rtbuild (and `node -e 0`): this one by default; --node another. Node 20 starts in
-// 70–100 ms here, about 40 ms of it parsing the CA bundle that NODE_EXTRA_CA_CERTS names (set on these
-// machines) before the first line runs; Node 22 and 24 start in 25–30 ms.
+// 85–95 ms here, 60 ms of it parsing the CA bundle that NODE_EXTRA_CA_CERTS names (set on these
+// machines) before the first line runs, which rtbuild's launcher spares it; Node 22 and 24 start in
+// 30–40 ms either way.
 const nodeBinary = flag('--node') ?? process.execPath;
+/** The environment of every command: the Node of --node first on PATH, for the launcher. */
+const benchEnv: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(nodeBinary)}:${process.env.PATH ?? ''}` };
+/** The environment node gets from rtbuild's launcher: without NODE_EXTRA_CA_CERTS (bin/rtbuild). */
+const launchedEnv = (({ NODE_EXTRA_CA_CERTS: _dropped, ...rest }) => rest)(benchEnv);
 const socket = (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '');
 const baselineDockerfile = join(root, 'bench', 'fixtures', 'kyma-legacy-nodejs');
 
@@ -84,9 +91,9 @@ type Contestant = keyof typeof tags;
 const made = new Set<string>();
 const contestants = Object.keys(tags) as Contestant[];
 
-async function timed(command: string, commandArgs: string[], cache = cacheDir): Promise<{ ms: number; stdout: string }> {
+async function timed(command: string, commandArgs: string[], cache = cacheDir, env: NodeJS.ProcessEnv = benchEnv): Promise<{ ms: number; stdout: string }> {
   const started = performance.now();
-  const { stdout } = await run(command, commandArgs, { cwd: root, env: { ...process.env, DOCKER_BUILDKIT: '0', RTBUILD_CACHE_DIR: cache }, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(command, commandArgs, { cwd: root, env: { ...env, DOCKER_BUILDKIT: '0', RTBUILD_CACHE_DIR: cache }, maxBuffer: 64 * 1024 * 1024 });
   return { ms: performance.now() - started, stdout };
 }
 
@@ -104,8 +111,7 @@ const paths: Record<string, string[]> = {};
 const firstFastPath: Record<string, number> = {};
 async function rtbuild(builder: 'buildkit' | 'classic', noCache: boolean, target: 'function' | 'kyma' = 'function', fastPath = true, push = false): Promise<{ ms: number }> {
   const tag = push ? tags.rtbuild_push : target === 'kyma' ? tags.rtbuild_kyma : builder === 'classic' ? tags.rtbuild_classic : fastPath ? tags.rtbuild : tags.rtbuild_no_fast_path;
-  const result = await timed(nodeBinary, [
-    cli,
+  const result = await timed(cli, [
     '--base-image', base, '--source', fn, '--tag', tag, '--for', target,
     '--builder', builder, '--network', 'host', '--npm-registry', registry.url, '--json',
     ...(noCache ? ['--no-cache'] : []),
@@ -164,14 +170,15 @@ const build = (tool: Contestant, noCache: boolean): Promise<{ ms: number }> =>
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const times = Object.fromEntries(contestants.map((tool) => [tool, { full: [] as number[], rebuild: [] as number[] }])) as Record<Contestant, { full: number[]; rebuild: number[] }>;
 const nodeFloor: number[] = [];
+const nodeFloorLaunched: number[] = [];
 const watchTimes: number[] = [];
 
 /** rtbuild --watch on fnWatch: the time from an edit of its handler to the image of that edit. */
 function startWatching(): { ready: Promise<unknown>; edit: (round: number) => Promise<number>; stop: () => Promise<void> } {
-  const child = spawn(nodeBinary, [
-    cli, '--watch', '--json', '--base-image', base, '--source', fnWatch, '--tag', watchTag,
+  const child = spawn(cli, [
+    '--watch', '--json', '--base-image', base, '--source', fnWatch, '--tag', watchTag,
     '--network', 'host', '--npm-registry', registry.url,
-  ], { cwd: root, env: { ...process.env, RTBUILD_CACHE_DIR: cacheDir }, stdio: ['ignore', 'pipe', 'inherit'] });
+  ], { cwd: root, env: { ...benchEnv, RTBUILD_CACHE_DIR: cacheDir }, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: { round: number; imageId?: string; error?: unknown }[] = [];
   let waiter: (() => void) | undefined;
   let buffer = '';
@@ -221,6 +228,7 @@ try {
     for (const tool of order) times[tool].rebuild.push((await build(tool, false)).ms);
     watchTimes.push(await watching.edit(round));
     nodeFloor.push((await timed(nodeBinary, ['-e', '0'])).ms);
+    nodeFloorLaunched.push((await timed(nodeBinary, ['-e', '0'], cacheDir, launchedEnv)).ms);
     const line = (kind: 'full' | 'rebuild'): string => contestants.map((tool) => `${tool} ${Math.round(times[tool][kind].at(-1)!)}`).join(', ');
     process.stderr.write(`round ${round + 1}/${rounds}: full (ms) ${line('full')}; rebuild (ms) ${line('rebuild')}, rtbuild_watch ${Math.round(watchTimes.at(-1)!)}\n`);
   }
@@ -263,6 +271,8 @@ console.log(
         first_fast_path_note: 'the first fast path of the run on a base image reads its config once (docker save of the image), then it is cached',
       },
       node_e_0: summary(nodeFloor),
+      node_e_0_as_launched: summary(nodeFloorLaunched),
+      node_e_0_note: 'node_e_0 in this environment; as_launched: without NODE_EXTRA_CA_CERTS, as rtbuild\'s launcher starts node',
       rtbuild_time_split_median_ms: Object.fromEntries(
         Object.entries(split).map(([key, parts]) => [key, Object.fromEntries(Object.entries(parts).map(([part, values]) => [part, median(values)]))]),
       ),

@@ -23,9 +23,9 @@ while read -r runtime family _version _folder base _rest <&3; do
   image="rt-demo/$name:$runtime"
   say ""
   say "== $name: rtbuild on $base"
-  node dist/src/cli/rtbuild.js --base-image "$base" --source "examples/$name" --tag "$image"
+  bin/rtbuild --base-image "$base" --source "examples/$name" --tag "$image"
   say "== $name on $runtime: rtcheck $image (both launches)"
-  node dist/src/cli/rtcheck.js "$image"
+  bin/rtcheck "$image"
   say "== $name: run it and send a CloudEvent"
   port=$(free_port)
   cid=$(docker run -d --network host --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
@@ -50,12 +50,12 @@ mkdir -p .rt
 kyma_manifest=.rt/greeting-kyma.function.yaml
 say ""
 say "== greeting-kyma: rtbuild --for kyma on $kyma_base (its dependency baked into the image)"
-node dist/src/cli/rtbuild.js --for kyma --base-image "$kyma_base" --source examples/greeting-kyma \
+bin/rtbuild --for kyma --base-image "$kyma_base" --source examples/greeting-kyma \
   --tag "rt-demo/greeting-kyma:$kyma_runtime" --env FUNC_TIMEOUT=30 --manifest "$kyma_manifest"
 say "== greeting-kyma: the Function resource that runs it ($kyma_manifest)"
 cat "$kyma_manifest"
 say "== greeting-kyma: rtcheck the override image as Kyma runs it (with that Function, no registry at start)"
-node dist/src/cli/rtcheck.js "rt-demo/greeting-kyma:$kyma_runtime" --launch kyma --function "$kyma_manifest"
+bin/rtcheck "rt-demo/greeting-kyma:$kyma_runtime" --launch kyma --function "$kyma_manifest"
 
 say ""
 say "demo: the sample Functions on every base image ($(cut -d' ' -f1 <<<"$table" | xargs)) were built, passed rtcheck under both launches and answered;"

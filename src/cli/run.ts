@@ -3,12 +3,15 @@
 import { CommanderError } from 'commander';
 import { type Engine, connectEngine, onInterrupt, reapOrphans, removeOwnContainers } from '../engine/index.js';
 import { EXIT_TOOL_ERROR, exitCodeFor, formatError, isRtError } from '../errors.js';
+import { restoreExtraCaCertsForChildren } from '../extra-ca-certs.js';
 
 export function wantsVerbose(argv: readonly string[]): boolean {
   return argv.includes('--verbose') || argv.includes('-v');
 }
 
 export function runCli(main: () => Promise<number>, argv: readonly string[] = process.argv): void {
+  // The launcher started node without NODE_EXTRA_CA_CERTS (src/extra-ca-certs.ts); children get it back.
+  restoreExtraCaCertsForChildren();
   main().then(
     (code) => {
       process.exitCode = code;

@@ -6,6 +6,7 @@
 import { type ClientRequest, type IncomingMessage, request as httpRequest } from 'node:http';
 import type { Readable } from 'node:stream';
 import { EngineUnavailableError } from '../errors.js';
+import { extraCaTrust } from '../extra-ca-certs.js';
 
 /** Where the engine listens, as connect.ts decides it from DOCKER_HOST. */
 export interface HttpTarget {
@@ -88,6 +89,9 @@ export class EngineHttp {
     const https = t.protocol === 'https';
     // TLS is loaded only for an engine that needs it.
     const send = https ? (await import('node:https')).request : httpRequest;
+    // An engine over TLS without a CA of its own (DOCKER_CERT_PATH) is checked against the default
+    // roots, to which NODE_EXTRA_CA_CERTS adds (handed over by the launcher: extra-ca-certs.ts).
+    const trust = https && !t.ca ? await extraCaTrust() : {};
     const headers: Record<string, string> = { ...options.headers };
     if (Buffer.isBuffer(options.body)) headers['content-length'] = String(options.body.length);
     return new Promise((resolve, reject) => {
@@ -95,7 +99,7 @@ export class EngineHttp {
         ...(t.socketPath ? { socketPath: t.socketPath } : { host: t.host, port: Number(t.port) }),
         // TLS's server name for SNI; without TLS none, and saying so spares Node's agent working one out:
         // its isIP() check compiles Node's IPv6 pattern, 5–7 ms of every rtbuild run (issue 16, profiled).
-        ...(https ? { ca: t.ca, cert: t.cert, key: t.key } : { servername: '' }),
+        ...(https ? { ...trust, ca: t.ca, cert: t.cert, key: t.key } : { servername: '' }),
         method,
         path: `${path}${queryString(options.query)}`,
         headers,

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { RegistryAuth } from '../engine/index.js';
+import { extraCaTrust } from '../extra-ca-certs.js';
 
 export interface RegistryAnswer {
   status: number;
@@ -54,9 +55,12 @@ export function isLoopbackRegistry(registry: string): boolean {
 }
 
 async function send(url: URL, method: string, headers: Record<string, string>, body?: Buffer): Promise<RegistryAnswer> {
-  const request = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
+  const https = url.protocol === 'https:';
+  const request = https ? (await import('node:https')).request : httpRequest;
+  // The certificates of NODE_EXTRA_CA_CERTS, when the launcher handed them over (extra-ca-certs.ts).
+  const trust = https ? await extraCaTrust() : {};
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) } }, (response) => {
+    const req = request(url, { ...trust, method, headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) } }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));

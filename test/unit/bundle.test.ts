@@ -6,7 +6,7 @@
 // with Node 20 here). The bundle is built into a folder of its own and run from there.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,14 +16,16 @@ const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
 
 describe('the bundled tools', () => {
-  let out: string;
+  /** A package as npm installs it: the bundle in dist/, the launchers in bin/. */
+  let pkg: string;
   let cli: string;
   before(async () => {
-    out = await mkdtemp(join(tmpdir(), 'rt-bundle-'));
-    await run(process.execPath, [join(root, 'scripts', 'bundle.mjs'), out], { cwd: root });
-    cli = join(out, 'src', 'cli');
+    pkg = await mkdtemp(join(tmpdir(), 'rt-bundle-'));
+    await run(process.execPath, [join(root, 'scripts', 'bundle.mjs'), join(pkg, 'dist')], { cwd: root });
+    await cp(join(root, 'bin'), join(pkg, 'bin'), { recursive: true });
+    cli = join(pkg, 'dist', 'src', 'cli');
   });
-  after(() => rm(out, { recursive: true, force: true }));
+  after(() => rm(pkg, { recursive: true, force: true }));
 
   const bundled = async (): Promise<string[]> => [
     ...(await readdir(cli)).filter((f) => f.endsWith('.js')).map((f) => join(cli, f)),
@@ -53,5 +55,16 @@ describe('the bundled tools', () => {
     const result = await run(process.execPath, [join(cli, 'rtbuild.js'), '--config', config, '--dry-run']).catch((error: { code: number; stderr: string }) => error);
     assert.equal((result as { code?: number }).code, 2);
     assert.match((result as { stderr: string }).stderr, /"baseImage": Invalid input: expected string, received number/);
+  });
+
+  test('started by its launcher, a tool runs without NODE_EXTRA_CA_CERTS and gives it back to its child processes', async () => {
+    // src/extra-ca-certs.ts: Node 20 would parse the file at start (60 ms here); the tool loads it when
+    // it opens a TLS connection, and npm or a credential helper it runs gets the variable as set.
+    const out = join(pkg, 'env.json');
+    const probe = join(root, 'test', 'fixtures', 'launcher', 'env-probe.cjs');
+    await run(join(pkg, 'bin', 'rtbuild'), ['--help'], { env: { ...process.env, NODE_EXTRA_CA_CERTS: '/etc/corp/ca.pem', NODE_OPTIONS: `--require ${probe}`, RT_TEST_ENV_OUT: out } });
+    const seen = JSON.parse(await readFile(out, 'utf8')) as Record<'start' | 'exit', Record<string, string | null>>;
+    assert.deepEqual(seen.start, { NODE_EXTRA_CA_CERTS: null, RT_EXTRA_CA_CERTS: '/etc/corp/ca.pem' });
+    assert.equal(seen.exit.NODE_EXTRA_CA_CERTS, '/etc/corp/ca.pem');
   });
 });
