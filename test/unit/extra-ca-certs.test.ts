@@ -97,27 +97,33 @@ describe('the launchers (bin/rtbuild, bin/rtcheck)', () => {
     for (const tool of ['rtbuild', 'rtcheck']) {
       await copyFile(join(root, 'bin', tool), join(dir, 'pkg', 'bin', tool));
       await copyFile(join(fixtures, 'cli.js'), join(dir, 'pkg', 'dist', 'src', 'cli', `${tool}.js`));
-      await symlink(join(dir, 'pkg', 'bin', tool), join(dir, '.bin', tool));
+      // npm's links are relative; an absolute one must work too.
+      await symlink(tool === 'rtbuild' ? join('..', 'pkg', 'bin', tool) : join(dir, 'pkg', 'bin', tool), join(dir, '.bin', tool));
     }
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  const launch = async (tool: string, env: Record<string, string>): Promise<{ start: Record<string, string | null>; argv: string[] }> => {
+  /** Runs a launcher through its .bin link, or (`sh`) as `sh rtbuild` in its own folder ($0 without a slash). */
+  const launch = async (tool: string, env: Record<string, string>, how: 'link' | 'sh' = 'link'): Promise<{ start: Record<string, string | null>; argv: string[] }> => {
     const out = join(dir, `${tool}-env.json`);
     const base = { ...process.env };
     delete base.NODE_EXTRA_CA_CERTS;
     delete base[HANDED_OVER];
     const options = `--require ${join(fixtures, 'env-probe.cjs')} ${env.NODE_OPTIONS ?? ''}`;
-    await run(join(dir, '.bin', tool), ['--tag', 'a b'], { env: { ...base, ...env, NODE_OPTIONS: options, RT_TEST_ENV_OUT: out } });
+    const runOptions = { env: { ...base, ...env, NODE_OPTIONS: options, RT_TEST_ENV_OUT: out } };
+    if (how === 'sh') await run('sh', [tool, '--tag', 'a b'], { ...runOptions, cwd: join(dir, 'pkg', 'bin') });
+    else await run(join(dir, '.bin', tool), ['--tag', 'a b'], runOptions);
     return JSON.parse(await readFile(out, 'utf8')) as { start: Record<string, string | null>; argv: string[] };
   };
 
-  test('node starts without NODE_EXTRA_CA_CERTS; its path is handed over; arguments pass through the link', async () => {
+  test('node starts without NODE_EXTRA_CA_CERTS; its path is handed over; arguments pass through a relative or absolute link', async () => {
     for (const tool of ['rtbuild', 'rtcheck']) {
       const seen = await launch(tool, { NODE_EXTRA_CA_CERTS: '/etc/corp/ca.pem' });
       assert.deepEqual(seen.start, { NODE_EXTRA_CA_CERTS: null, [HANDED_OVER]: '/etc/corp/ca.pem' }, tool);
       assert.deepEqual(seen.argv, ['--tag', 'a b'], tool);
     }
+    const bare = await launch('rtbuild', { NODE_EXTRA_CA_CERTS: '/etc/corp/ca.pem' }, 'sh');
+    assert.deepEqual(bare.start, { NODE_EXTRA_CA_CERTS: null, [HANDED_OVER]: '/etc/corp/ca.pem' });
   });
 
   test('with another CA store in NODE_OPTIONS (--use-openssl-ca) or no variable, nothing changes', async () => {
